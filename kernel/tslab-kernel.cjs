@@ -4,7 +4,7 @@
 // The kernel runs with the repository root as its working directory, whichever folder the notebook
 // is in. tslab compiles imports relative to its working directory and refuses files outside it, so
 // this is what lets every notebook import the library with one stable line:
-//     import * as wb from "./src";
+//     import * as wb from "./src/index";
 // and read data with repository-relative paths such as "data/...". Editing src/ and restarting the
 // kernel picks up the change: tslab compiles the imported TypeScript afresh at each start.
 const path = require("node:path");

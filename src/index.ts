@@ -1,0 +1,19 @@
+// The workbook's one public entry: notebooks, scripts and tests import from here.
+//   import * as wb from "./src/index";   (in a notebook: the kernel runs at the repository root)
+export { initBackend, describeBackend, backendChoice, BACKEND_ORDER } from "./runtime/backend";
+export type { BackendName, BackendChoice, InitBackendOptions } from "./runtime/backend";
+export { memoryReport, formatMemoryReport, formatBytes } from "./runtime/memory";
+export type { MemoryReport } from "./runtime/memory";
+export { SeededRandom } from "./runtime/random";
+export { versionReport } from "./runtime/versions";
+export { measureMatMul } from "./runtime/speed";
+export type { MatMulSpeed } from "./runtime/speed";
+export { projectRoot, projectPath } from "./runtime/paths";
+
+export { showFigure, showTable, showMarkdown, liveDisplay, LiveDisplay, figureBundle, tableBundle, setDisplaySink, inNotebook, PLOTLY_MIME } from "./notebook/display";
+export type { DisplayBundle, DisplaySink, FigureOptions } from "./notebook/display";
+export { figureToText } from "./notebook/figure";
+export type { PlotlyFigure, PlotlyTrace } from "./notebook/figure";
+export { lineChart, barChart } from "./notebook/charts";
+export type { Series } from "./notebook/charts";
+export { renderFigurePng, closePngRenderer, chromiumPath } from "./notebook/png";

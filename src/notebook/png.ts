@@ -1,0 +1,70 @@
+// Static PNG images of plotly figures, drawn by plotly.js in a headless Chromium.
+//
+// plotly.js needs a browser (it does not run in Node), so we keep one headless Debian chromium
+// per process, started on first use and closed after a minute without work. The PNG goes into each
+// figure's output so it shows wherever the interactive renderer is missing (GitHub, nbconvert).
+import fs from "node:fs";
+import type { Browser } from "playwright-core";
+import type { PlotlyFigure } from "./figure";
+import { projectPath } from "../runtime/paths";
+
+const IDLE_CLOSE_MS = 60_000;
+const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-quic",
+];
+
+let browser: Promise<Browser> | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** The Chromium binary to use: WORKBOOK_CHROMIUM, else Debian's. Undefined when none is installed. */
+export function chromiumPath(): string | undefined {
+  return [process.env.WORKBOOK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    .find((p): p is string => !!p && fs.existsSync(p));
+}
+
+async function getBrowser(): Promise<Browser> {
+  if (!browser) {
+    const executablePath = chromiumPath();
+    if (!executablePath) throw new Error("no Chromium found: run `npm run setup -- --browser` or set WORKBOOK_CHROMIUM");
+    const { chromium } = await import("playwright-core");
+    browser = chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
+    browser.catch(() => { browser = undefined; });
+  }
+  return browser;
+}
+
+function scheduleClose(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => { void closePngRenderer(); }, IDLE_CLOSE_MS);
+  idleTimer.unref(); // never keeps a script alive
+}
+
+/** Closes the headless browser now (scripts call this before exiting; it also closes itself when idle). */
+export async function closePngRenderer(): Promise<void> {
+  const b = browser;
+  browser = undefined;
+  if (idleTimer) clearTimeout(idleTimer);
+  if (b) await (await b).close().catch(() => undefined);
+}
+
+/** Draws the figure with plotly.js and returns PNG bytes. Throws with the reason when it cannot. */
+export async function renderFigurePng(fig: PlotlyFigure, size = { width: 720, height: 420 }): Promise<Buffer> {
+  const page = await (await getBrowser()).newPage();
+  try {
+    await page.addScriptTag({ path: projectPath("node_modules", "plotly.js-dist-min", "plotly.min.js") });
+    const dataUrl = await page.evaluate(async ({ fig, size }) => {
+      // This function runs inside the browser page (tslab compiles without the DOM types, hence `any`).
+      const page = globalThis as unknown as { Plotly: any; document: any };
+      const Plotly = page.Plotly;
+      const div = page.document.createElement("div");
+      page.document.body.appendChild(div);
+      await Plotly.newPlot(div, fig.data, { ...fig.layout, width: size.width, height: size.height }, { staticPlot: true });
+      return Plotly.toImage(div, { format: "png", width: size.width, height: size.height }) as Promise<string>;
+    }, { fig, size });
+    return Buffer.from(dataUrl.slice(dataUrl.indexOf(",") + 1), "base64");
+  } finally {
+    await page.close().catch(() => undefined);
+    scheduleClose();
+  }
+}

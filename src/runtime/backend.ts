@@ -1,0 +1,130 @@
+// Chooses the tfjs backend: native TensorFlow first, then wasm, then plain JavaScript.
+//
+// Native TensorFlow (tfjs-node, built by kernel/setup.mjs) is ~50x faster than plain JS for a GPT
+// training step and multithreaded; wasm is single-threaded in Node and lacks some kernels; plain JS
+// always works. initBackend() prints once which one is active and why the faster ones were not taken.
+// Set WORKBOOK_BACKEND=tensorflow|wasm|cpu to force one.
+import fs from "node:fs";
+import * as tf from "@tensorflow/tfjs";
+import { useOneHotGatherGradient } from "./gather-gradient";
+import { packageVersion, projectPath } from "./paths";
+
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+export interface BackendChoice {
+  /** The active tfjs backend. */
+  name: BackendName;
+  /** What it is, with versions: "native TensorFlow 2.21.0 (tfjs-node 4.22.0, CPU)". */
+  description: string;
+  /** Faster backends that were tried first, each with the reason it was not taken. */
+  notTaken: { name: BackendName; reason: string }[];
+}
+
+let current: BackendChoice | undefined;
+
+/** Why setup could not build the native addon, from .workbook/native-status.json (if setup said so). */
+function nativeSetupReason(): string | undefined {
+  try {
+    const status = JSON.parse(fs.readFileSync(projectPath(".workbook", "native-status.json"), "utf8"));
+    return status.ok ? undefined : String(status.reason);
+  } catch {
+    return "setup has not built it here yet: run `npm run setup`";
+  }
+}
+
+function isInstalled(pkg: string): boolean {
+  return packageVersion(pkg) !== undefined;
+}
+
+/** Loads the native binding into this process's tfjs (it registers "tensorflow"), or throws why not. */
+function loadNative(): string {
+  // TensorFlow's C library logs CPU-feature notices when it loads; they mean nothing to a learner.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
+  const pkg = isInstalled("@tensorflow/tfjs-node-gpu") ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
+  try {
+    require(pkg);
+  } catch (err) {
+    throw new Error(nativeSetupReason() ?? String((err as Error).message).split("\n")[0]);
+  }
+  return pkg;
+}
+
+/** "native TensorFlow 2.21.0 (tfjs-node 4.22.0, CPU)", read from the active binding. */
+function describeNative(pkg: string): string {
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  const device = pkg.endsWith("gpu") ? "GPU" : "CPU";
+  return `native TensorFlow ${binding?.TF_Version ?? "?"} (${pkg.replace("@tensorflow/", "")} ${packageVersion(pkg)}, ${device})`;
+}
+
+function loadWasm(): string {
+  require("@tensorflow/tfjs-backend-wasm");
+  return `WebAssembly (tfjs-backend-wasm ${packageVersion("@tensorflow/tfjs-backend-wasm")}, SIMD, one thread)`;
+}
+
+async function activate(name: BackendName): Promise<string> {
+  const nativePackage = name === "tensorflow" ? loadNative() : undefined;
+  const wasmDescription = name === "wasm" ? loadWasm() : undefined;
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed to initialize`);
+  await tf.ready();
+  useOneHotGatherGradient(name === "wasm");
+  if (nativePackage) return describeNative(nativePackage);
+  return wasmDescription ?? `plain JavaScript (tfjs-backend-cpu ${packageVersion("@tensorflow/tfjs-backend-cpu")})`;
+}
+
+function requestedBackend(prefer?: BackendName): BackendName | undefined {
+  const env = process.env.WORKBOOK_BACKEND as BackendName | undefined;
+  const asked = prefer ?? (env || undefined);
+  if (asked !== undefined && !BACKEND_ORDER.includes(asked)) {
+    throw new Error(`Unknown backend "${asked}" (from ${prefer ? "initBackend's prefer" : "WORKBOOK_BACKEND"}): ` +
+      `use one of ${BACKEND_ORDER.join(", ")}.`);
+  }
+  return asked;
+}
+
+export interface InitBackendOptions {
+  /** Take this backend, or throw if it cannot start (default: the fastest that works). */
+  prefer?: BackendName;
+  /** Do not print the choice (it is printed once per process otherwise). */
+  quiet?: boolean;
+}
+
+/**
+ * Activates the fastest backend that works (or the preferred one) and returns what was chosen.
+ * Calling it again returns the same choice without printing, unless another backend is preferred.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
+  const asked = requestedBackend(options.prefer);
+  if (current && (asked === undefined || asked === current.name)) {
+    if (tf.getBackend() !== current.name) await tf.setBackend(current.name);
+    return current;
+  }
+  const order = asked ? [asked] : BACKEND_ORDER;
+  const notTaken: BackendChoice["notTaken"] = [];
+  for (const name of order) {
+    try {
+      const description = await activate(name);
+      const first = current === undefined;
+      current = { name, description, notTaken };
+      if (first && !options.quiet) console.log(describeBackend(current));
+      return current;
+    } catch (err) {
+      notTaken.push({ name, reason: (err as Error).message });
+    }
+  }
+  throw new Error(`No tfjs backend could start: ${notTaken.map((n) => `${n.name}: ${n.reason}`).join("; ")}`);
+}
+
+/** The choice as the learner reads it: the active backend, then why each faster one was skipped. */
+export function describeBackend(choice: BackendChoice | undefined = current): string {
+  if (!choice) return "backend: not chosen yet (call initBackend())";
+  const lines = [`[workbook] backend: ${choice.name} - ${choice.description}`];
+  for (const n of choice.notTaken) lines.push(`[workbook]   not ${n.name}: ${n.reason}`);
+  return lines.join("\n");
+}
+
+/** The current choice, if initBackend() has run. */
+export function backendChoice(): BackendChoice | undefined {
+  return current;
+}
