@@ -90,6 +90,25 @@ function setupNpm() {
   fs.writeFileSync(marker, `${hash}\n`);
 }
 
+/**
+ * danfojs-node requires @tensorflow/tfjs-node. package.json's override makes that the project's own
+ * 4.22.0 (never a second tfjs 3.x); this link then hands danfojs-node kernel/tfjs-node-shim, which
+ * re-exports @tensorflow/tfjs, so importing danfojs never loads the native addon by itself and
+ * still works when the workbook falls back to wasm. (npm cannot do this with a file: override:
+ * it records the path relative to danfojs-node and \`npm ci\` then makes a broken link.)
+ */
+function linkDanfoShim() {
+  const link = path.join(ROOT, "node_modules", "danfojs-node", "node_modules", "@tensorflow", "tfjs-node");
+  const target = path.join(ROOT, "kernel", "tfjs-node-shim");
+  let current = null;
+  try { current = fs.readlinkSync(link); } catch { /* not a link yet */ }
+  if (current === target) return;
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(target, link);
+  log("danfojs-node: linked to the one tfjs (kernel/tfjs-node-shim)");
+}
+
 /** The project-local Python environment with pinned JupyterLab, nbclient and the plotly renderer. */
 function setupVenv() {
   const req = path.join(ROOT, "kernel", "requirements.txt");
@@ -137,6 +156,20 @@ function setupKernelspec() {
   say(`kernelspec ${KERNEL_NAME}: registered in .venv ("${spec.display_name}")`);
 }
 
+/**
+ * JupyterLab settings for the workbook's environment: no pop-up asking to fetch Jupyter news
+ * (it would reach the internet; the workbook runs offline).
+ */
+function setupLabSettings() {
+  const file = path.join(VENV, "share", "jupyter", "lab", "settings", "overrides.json");
+  const settings = { "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false } };
+  const text = `${JSON.stringify(settings, null, 2)}\n`;
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  log("JupyterLab settings: news and update checks off");
+}
+
 /** Debian's chromium, which renders plots to PNG and runs the browser tests. */
 function setupBrowser() {
   const candidates = [process.env.WORKBOOK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
@@ -176,8 +209,10 @@ function main() {
   checkNode();
   fs.mkdirSync(STATE, { recursive: true });
   setupNpm();
+  linkDanfoShim();
   setupVenv();
   setupKernelspec();
+  setupLabSettings();
   setupNative();
   if (wantBrowser) setupBrowser();
   log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -17,10 +17,14 @@ const CHROMIUM_FLAGS = [
 let browser: Promise<Browser> | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
 
-/** The Chromium binary to use: WORKBOOK_CHROMIUM, else Debian's. Undefined when none is installed. */
+/**
+ * The Chromium binary to use: WORKBOOK_CHROMIUM when set (WORKBOOK_CHROMIUM=none turns images off),
+ * else Debian's. Undefined when there is none.
+ */
 export function chromiumPath(): string | undefined {
-  return [process.env.WORKBOOK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-    .find((p): p is string => !!p && fs.existsSync(p));
+  const asked = process.env.WORKBOOK_CHROMIUM;
+  if (asked) return fs.existsSync(asked) ? asked : undefined;
+  return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 }
 
 async function getBrowser(): Promise<Browser> {

@@ -3,7 +3,7 @@
 // Native TensorFlow (tfjs-node, built by kernel/setup.mjs) is ~50x faster than plain JS for a GPT
 // training step and multithreaded; wasm is single-threaded in Node and lacks some kernels; plain JS
 // always works. initBackend() prints once which one is active and why the faster ones were not taken.
-// Set WORKBOOK_BACKEND=tensorflow|wasm|cpu to force one.
+// Set WORKBOOK_BACKEND=tensorflow|wasm|cpu to force one, or WORKBOOK_NO_NATIVE=1 to skip native.
 import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { useOneHotGatherGradient } from "./gather-gradient";
@@ -39,6 +39,7 @@ function isInstalled(pkg: string): boolean {
 
 /** Loads the native binding into this process's tfjs (it registers "tensorflow"), or throws why not. */
 function loadNative(): string {
+  if (process.env.WORKBOOK_NO_NATIVE === "1") throw new Error("turned off by WORKBOOK_NO_NATIVE=1");
   // TensorFlow's C library logs CPU-feature notices when it loads; they mean nothing to a learner.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
@@ -69,6 +70,9 @@ async function activate(name: BackendName): Promise<string> {
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed to initialize`);
   await tf.ready();
   useOneHotGatherGradient(name === "wasm");
+  // The plain JS backend greets its first use with advice to install tfjs-node; our own report
+  // already says which backend runs and why, so mark it as used.
+  if (name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   if (nativePackage) return describeNative(nativePackage);
   return wasmDescription ?? `plain JavaScript (tfjs-backend-cpu ${packageVersion("@tensorflow/tfjs-backend-cpu")})`;
 }

@@ -28,7 +28,8 @@ const oneHotGatherGradient: GradConfig = {
         const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
         const flatIdx = tf.reshape(tf.cast(indices, "int32"), [-1]); // (M)
         const m = flatIdx.shape[0];
-        const selector = tf.transpose(tf.oneHot(flatIdx, n, 1, 0, "float32")); // (N, M)
+        // oneHot is built as int32 then cast: wasm's OneHot kernel ignores a float32 dtype argument.
+        const selector = tf.transpose(tf.cast(tf.oneHot(flatIdx, n), "float32")); // (N, M)
         const dy3 = tf.reshape(dy as tf.Tensor, [outer, m, inner]); // (outer, M, inner)
         const dx = tf.matMul(tf.tile(tf.expandDims(selector, 0), [outer, 1, 1]), dy3); // (outer, N, inner)
         return tf.reshape(dx, x.shape);

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import {
+  barChart, closePngRenderer, figureBundle, figureToText, lineChart, liveDisplay, PLOTLY_MIME,
+  setDisplaySink, showFigure, showTable, tableBundle, type DisplayBundle,
+} from "../../src/index";
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+describe("notebook displays", () => {
+  const sent: { bundle: DisplayBundle; id?: string; update?: boolean }[] = [];
+  beforeEach(() => { sent.length = 0; setDisplaySink((bundle, id, update) => sent.push({ bundle, id, update })); });
+  afterEach(() => setDisplaySink(undefined));
+  after(async () => { await closePngRenderer(); });
+
+  const fig = lineChart("Loss", [{ name: "train", x: [1, 2, 3], y: [2.5, 1.25, 0.625] }], { x: "step", y: "loss" });
+
+  it("sends a figure as one output with plotly JSON, a real PNG and text", async () => {
+    await showFigure(fig, { width: 400, height: 300 });
+    assert.equal(sent.length, 1);
+    const data = sent[0].bundle.data;
+    assert.deepEqual(Object.keys(data).sort(), ["application/vnd.plotly.v1+json", "image/png", "text/plain"].sort());
+    const plotly = data[PLOTLY_MIME] as { data: { y: number[] }[]; layout: { width: number } };
+    assert.deepEqual(plotly.data[0].y, [2.5, 1.25, 0.625]);
+    assert.equal(plotly.layout.width, 400);
+    const png = Buffer.from(data["image/png"] as string, "base64");
+    assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), "not a PNG");
+    assert.equal(png.readUInt32BE(16), 400, "PNG width");
+    assert.equal(png.readUInt32BE(20), 300, "PNG height");
+    assert.match(data["text/plain"] as string, /Loss \(1 trace\)\n {2}train \(scatter\)\n {4}x: \[1, 2, 3\]\n {4}y: \[2.5, 1.25, 0.625\]/);
+  });
+
+  it("leaves the PNG out when asked, and says why when it cannot draw one", async () => {
+    const noPng = await figureBundle(fig, { png: false });
+    assert.equal(noPng.data["image/png"], undefined);
+    const saved = process.env.WORKBOOK_CHROMIUM;
+    process.env.WORKBOOK_CHROMIUM = "none";
+    try {
+      await closePngRenderer();
+      const bundle = await figureBundle(fig);
+      assert.equal(bundle.data["image/png"], undefined);
+      assert.match(bundle.data["text/plain"] as string, /no static image: no Chromium found/);
+    } finally {
+      if (saved === undefined) delete process.env.WORKBOOK_CHROMIUM; else process.env.WORKBOOK_CHROMIUM = saved;
+    }
+  });
+
+  it("renders a table as HTML with an aligned text twin, escaping HTML", () => {
+    const b = tableBundle([{ name: "a<b", score: 0.123456 }, { name: "c", score: 2 }], { title: "Scores" });
+    assert.equal(b.data["text/plain"], "Scores\nname  score\n----  ------\na<b   0.1235\nc     2");
+    assert.match(b.data["text/html"] as string, /<td>a&lt;b<\/td><td>0.1235<\/td>/);
+    showTable([{ x: 1 }]);
+    assert.equal(sent.length, 1);
+  });
+
+  it("updates a live display in place under one display id", async () => {
+    const live = liveDisplay();
+    live.text("step 1");
+    live.text("step 2");
+    await live.figure(barChart("acc", [{ name: "model", x: ["base", "tuned"], y: [0.5, 0.9] }], { x: "", y: "accuracy" }));
+    assert.equal(sent.length, 3);
+    assert.ok(sent.every((s) => s.id === sent[0].id && s.id));
+    assert.deepEqual(sent.map((s) => s.update), [false, true, true]);
+    assert.equal(sent[2].bundle.data["image/png"], undefined, "live figures skip the slow PNG");
+    assert.ok(sent[2].bundle.data[PLOTLY_MIME]);
+    assert.notEqual(liveDisplay()["id" as never], sent[0].id);
+  });
+
+  it("describes a figure in text, truncating long series", () => {
+    const long = lineChart("Long", [{ name: "s", x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, () => 1 / 3) }], { x: "x", y: "y" });
+    assert.match(figureToText(long), /x: \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(20 values\)\]\n {4}y: \[0.3333,/);
+  });
+});
