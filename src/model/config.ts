@@ -1,0 +1,97 @@
+// The GPT-2 model's shape: a typed config, named presets and a validator.
+//
+// Field names follow Hugging Face's GPT2Config in spirit (n_layer -> nLayer, ...) so that a
+// config.json maps onto it one to one; see the checkpoint code for the mapping.
+
+export interface GPTConfig {
+  /** Number of token ids the model knows (rows of the token embedding wte). GPT-2: 50257. */
+  vocabSize: number;
+  /** Context window: the most tokens the model sees at once (rows of the position embedding wpe). */
+  blockSize: number;
+  /** Number of transformer blocks. */
+  nLayer: number;
+  /** Attention heads per block; nEmbd must be divisible by it. */
+  nHead: number;
+  /** Width of the residual stream (embedding size). */
+  nEmbd: number;
+  /** Dropout probability on embeddings, attention weights and residual branches (0 for pre-training
+   *  on lots of data; try 0.1 when fine-tuning a small dataset). */
+  dropout: number;
+  /** Epsilon inside layer norm. GPT-2: 1e-5. */
+  layerNormEpsilon: number;
+  /** Whether the output projection reuses the token embedding (GPT-2 does). */
+  tieEmbeddings: boolean;
+}
+
+export const DEFAULT_GPT_CONFIG: GPTConfig = {
+  vocabSize: 50257,
+  blockSize: 1024,
+  nLayer: 12,
+  nHead: 12,
+  nEmbd: 768,
+  dropout: 0,
+  layerNormEpsilon: 1e-5,
+  tieEmbeddings: true,
+};
+
+/** Named sizes. Parameter counts (tied embeddings) in the comments. */
+export const GPT_PRESETS = {
+  /** OpenAI's GPT-2 small: 12 layers, 768 wide, 12 heads, 1024 context, 124M parameters. */
+  gpt2: { ...DEFAULT_GPT_CONFIG },
+  /** Hugging Face's distilled GPT-2: 6 layers, 768 wide, 82M parameters. */
+  distilgpt2: { ...DEFAULT_GPT_CONFIG, nLayer: 6 },
+  /** GPT-2 medium: 24 layers, 1024 wide, 16 heads, 355M parameters. */
+  "gpt2-medium": { ...DEFAULT_GPT_CONFIG, nLayer: 24, nHead: 16, nEmbd: 1024 },
+  /** Laptop size: vocab 8192, context 128, 6 layers, 256 wide, 8 heads: 6.9M parameters. */
+  small: { ...DEFAULT_GPT_CONFIG, vocabSize: 8192, blockSize: 128, nLayer: 6, nHead: 8, nEmbd: 256 },
+  /** Laptop size: vocab 4096, context 128, 4 layers, 128 wide, 4 heads: 1.3M parameters. */
+  tiny: { ...DEFAULT_GPT_CONFIG, vocabSize: 4096, blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 },
+  /** For tests: vocab 256, context 32, 2 layers, 32 wide, 2 heads: 35K parameters. */
+  test: { ...DEFAULT_GPT_CONFIG, vocabSize: 256, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32 },
+} satisfies Record<string, GPTConfig>;
+
+export type GPTPresetName = keyof typeof GPT_PRESETS;
+
+const INTEGER_FIELDS = ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd"] as const;
+
+/**
+ * Fills defaults and checks a config; throws an error naming the field and how to fix it.
+ * Unknown keys are refused so that a typo ("n_layers") does not pass silently.
+ */
+export function gptConfig(overrides: Partial<GPTConfig> & Record<string, unknown> = {}, base: GPTConfig = DEFAULT_GPT_CONFIG): GPTConfig {
+  const known = new Set(Object.keys(DEFAULT_GPT_CONFIG));
+  const unknown = Object.keys(overrides).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new Error(`GPTConfig: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; ` +
+      `the fields are ${[...known].join(", ")}.`);
+  }
+  const c = { ...base, ...overrides } as GPTConfig;
+  for (const f of INTEGER_FIELDS) {
+    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`GPTConfig.${f} must be a positive integer, got ${c[f]}.`);
+  }
+  if (c.nEmbd % c.nHead !== 0) {
+    throw new Error(`GPTConfig: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); each head gets nEmbd / nHead dimensions.`);
+  }
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`GPTConfig.dropout must be in [0, 1), got ${c.dropout}.`);
+  if (!(c.layerNormEpsilon > 0 && c.layerNormEpsilon < 1)) {
+    throw new Error(`GPTConfig.layerNormEpsilon must be a small positive number (GPT-2 uses 1e-5), got ${c.layerNormEpsilon}.`);
+  }
+  if (typeof c.tieEmbeddings !== "boolean") throw new Error(`GPTConfig.tieEmbeddings must be true or false, got ${c.tieEmbeddings}.`);
+  return c;
+}
+
+/** A preset by name, optionally changed: gptPreset("tiny", { dropout: 0.1 }). */
+export function gptPreset(name: GPTPresetName, overrides: Partial<GPTConfig> = {}): GPTConfig {
+  const base = GPT_PRESETS[name];
+  if (!base) throw new Error(`Unknown GPT preset "${name}"; the presets are ${Object.keys(GPT_PRESETS).join(", ")}.`);
+  return gptConfig(overrides, base);
+}
+
+/** Number of trainable parameters of a config (counted without building the model). */
+export function countParameters(c: GPTConfig): number {
+  const C = c.nEmbd;
+  const block = 2 * 2 * C /* ln_1, ln_2 */ + (C * 3 * C + 3 * C) /* c_attn */ + (C * C + C) /* attn c_proj */ +
+    (C * 4 * C + 4 * C) /* c_fc */ + (4 * C * C + C) /* mlp c_proj */;
+  const head = c.tieEmbeddings ? 0 : c.vocabSize * C;
+  return c.vocabSize * C + c.blockSize * C + c.nLayer * block + 2 * C /* ln_f */ + head;
+}
