@@ -1,0 +1,24 @@
+// Entry point of the benchmarks: `npm run bench -- <name>`.
+//   backends   native TensorFlow vs wasm vs plain JS: matMul GFLOP/s and GPT training tokens/s
+import path from "node:path";
+import { runBackendsBenchmark } from "./backends";
+
+const BENCHMARKS: Record<string, (outDir: string) => Promise<void>> = {
+  backends: runBackendsBenchmark,
+};
+
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  const run = name ? BENCHMARKS[name] : undefined;
+  if (!run) {
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHMARKS).join("|")}>${name ? ` (unknown benchmark "${name}")` : ""}`);
+    process.exit(2);
+  }
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  await run(path.join(__dirname, "results"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
