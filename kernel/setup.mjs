@@ -3,6 +3,7 @@
 //
 //   node kernel/setup.mjs            npm packages, the Jupyter .venv, the kernelspec, the native backend
 //   node kernel/setup.mjs --browser  also Debian's chromium (for static plot images and browser tests)
+//   node kernel/setup.mjs --reference  also PyTorch and transformers in .venv (the tests' reference)
 //   node kernel/setup.mjs --quiet    print only what changed and what failed
 //
 // Every step keeps a stamp (a hash of its inputs) under .workbook/, so a second run does nothing
@@ -23,6 +24,7 @@ export const KERNEL_NAME = "instruct-workbook";
 const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const wantBrowser = args.has("--browser");
+const wantReference = args.has("--reference");
 const skipNative = args.has("--no-native") || process.env.WORKBOOK_NO_NATIVE === "1";
 
 const log = (msg) => { if (!quiet) console.log(`[setup] ${msg}`); };
@@ -128,6 +130,20 @@ function setupVenv() {
   writeStamp("venv", hash);
 }
 
+/** PyTorch (CPU) and transformers, the reference the parity tests and benchmarks compare against. */
+function setupReference() {
+  const req = path.join(ROOT, "kernel", "requirements-reference.txt");
+  const lock = path.join(ROOT, "kernel", "constraints.txt");
+  const hash = hashOf(req, lock);
+  if (stampMatches("venv-reference", hash)) {
+    log("reference (torch, transformers): up to date");
+    return;
+  }
+  say("reference: installing kernel/requirements-reference.txt (PyTorch CPU, transformers; about 2 minutes, once)");
+  run(VENV_PY, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", req, "-c", lock]);
+  writeStamp("venv-reference", hash);
+}
+
 /**
  * The tslab kernelspec, registered inside .venv only (Jupyter looks in sys.prefix/share/jupyter).
  * It starts kernel/tslab-kernel.cjs, which moves to the repository root so that notebooks import
@@ -211,6 +227,7 @@ function main() {
   setupNpm();
   linkDanfoShim();
   setupVenv();
+  if (wantReference) setupReference();
   setupKernelspec();
   setupLabSettings();
   setupNative();
