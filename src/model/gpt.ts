@@ -10,6 +10,13 @@ import { SeededRandom } from "../runtime/random";
 import { countParameters, gptConfig, type GPTConfig } from "./config";
 import { causalMask, geluNew, layerNorm, linear } from "./layers";
 
+/** Keys and values of the tokens seen so far, per layer: k, v are (B, H, Tpast, headDim). */
+export interface KVCache {
+  layers: { k: tf.Tensor4D; v: tf.Tensor4D }[];
+  /** Number of positions already in the cache (Tpast). */
+  length: number;
+}
+
 export interface ForwardOptions {
   /** Apply dropout (only matters when config.dropout > 0). Default false. */
   training?: boolean;
@@ -26,10 +33,18 @@ export class GPT {
   /** Every weight by its Hugging Face name. */
   readonly params: Map<string, tf.Variable>;
 
-  /** A freshly initialized model: weights ~ N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer). */
-  constructor(config: GPTConfig, seed: number | string = 0) {
+  /**
+   * A freshly initialized model (weights ~ N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer)),
+   * or, when `weights` is given, a model holding exactly those weights (see checkpoint.ts), which
+   * must all be present with the shapes the config implies.
+   */
+  constructor(config: GPTConfig, seed: number | string = 0, weights?: Map<string, { shape: number[]; data: Float32Array }>) {
     this.config = gptConfig(config as GPTConfig & Record<string, unknown>);
     this.params = new Map();
+    if (weights) {
+      this.loadWeights(weights);
+      return;
+    }
     const rng = new SeededRandom(seed).fork("init");
     const { vocabSize: V, blockSize: T, nEmbd: C, nLayer: L } = this.config;
     const normal = (name: string, shape: number[], std = 0.02) =>
@@ -51,6 +66,46 @@ export class GPT {
     }
     ones("transformer.ln_f.weight", [C]); zeros("transformer.ln_f.bias", [C]);
     if (!this.config.tieEmbeddings) normal("lm_head.weight", [V, C]);
+  }
+
+  /** The name and shape of every weight this config has, in a fixed order. */
+  static weightShapes(config: GPTConfig): Map<string, number[]> {
+    const { vocabSize: V, blockSize: T, nEmbd: C, nLayer: L } = config;
+    const shapes = new Map<string, number[]>([["transformer.wte.weight", [V, C]], ["transformer.wpe.weight", [T, C]]]);
+    for (let i = 0; i < L; i++) {
+      const p = `transformer.h.${i}`;
+      for (const [n, shape] of [
+        ["ln_1.weight", [C]], ["ln_1.bias", [C]], ["attn.c_attn.weight", [C, 3 * C]], ["attn.c_attn.bias", [3 * C]],
+        ["attn.c_proj.weight", [C, C]], ["attn.c_proj.bias", [C]], ["ln_2.weight", [C]], ["ln_2.bias", [C]],
+        ["mlp.c_fc.weight", [C, 4 * C]], ["mlp.c_fc.bias", [4 * C]], ["mlp.c_proj.weight", [4 * C, C]], ["mlp.c_proj.bias", [C]],
+      ] as [string, number[]][]) shapes.set(`${p}.${n}`, shape);
+    }
+    shapes.set("transformer.ln_f.weight", [C]);
+    shapes.set("transformer.ln_f.bias", [C]);
+    if (!config.tieEmbeddings) shapes.set("lm_head.weight", [V, C]);
+    return shapes;
+  }
+
+  private loadWeights(weights: Map<string, { shape: number[]; data: Float32Array }>): void {
+    const expected = GPT.weightShapes(this.config);
+    const missing = [...expected.keys()].filter((n) => !weights.has(n));
+    if (missing.length > 0) {
+      throw new Error(`The weights lack ${missing.length} tensor(s) the config needs, e.g. ${missing.slice(0, 3).join(", ")}; ` +
+        "the checkpoint does not belong to this config (compare n_layer, and tie_word_embeddings for lm_head.weight).");
+    }
+    const unexpected = [...weights.keys()].filter((n) => !expected.has(n));
+    if (unexpected.length > 0) {
+      throw new Error(`The weights have ${unexpected.length} tensor(s) this config has no place for, e.g. ${unexpected.slice(0, 3).join(", ")}; ` +
+        "the checkpoint does not match its config (compare n_layer).");
+    }
+    for (const [name, shape] of expected) {
+      const w = weights.get(name)!;
+      if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`Weight ${name} has shape [${w.shape}] but the config (vocab_size ${this.config.vocabSize}, n_positions ` +
+          `${this.config.blockSize}, n_embd ${this.config.nEmbd}) needs [${shape}]: the checkpoint does not match its config.json.`);
+      }
+      this.add(name, tf.tensor(w.data, shape, "float32"));
+    }
   }
 
   private add(name: string, init: tf.Tensor): void {
@@ -77,40 +132,66 @@ export class GPT {
    * Token ids (B, T) int32 -> logits (B, T, vocabSize). T may be at most blockSize.
    */
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.run(ids, undefined, options, false).logits);
+  }
+
+  /**
+   * For generation: runs only the new tokens (B, t), attending to the cached keys and values of
+   * earlier ones, and returns their logits (B, t, V) with the cache extended by t positions.
+   * The caller owns the returned cache and disposes it (disposeCache) when done.
+   */
+  forwardWithCache(ids: tf.Tensor2D, cache?: KVCache): { logits: tf.Tensor3D; cache: KVCache } {
+    const out = tf.tidy(() => {
+      const r = this.run(ids, cache, {}, true);
+      return { logits: r.logits, layers: r.layers! };
+    });
+    return { logits: out.logits, cache: { layers: out.layers, length: (cache?.length ?? 0) + ids.shape[1] } };
+  }
+
+  private run(ids: tf.Tensor2D, past: KVCache | undefined, options: ForwardOptions, keepCache: boolean) {
     const [B, T] = ids.shape;
     const { blockSize, nEmbd: C, nHead: H, nLayer, layerNormEpsilon: eps, vocabSize: V } = this.config;
-    if (T > blockSize) {
-      throw new Error(`GPT.forward: the input has ${T} tokens but the context window is ${blockSize}; shorten or truncate the input.`);
+    const P = past?.length ?? 0; // positions already processed
+    if (P + T > blockSize) {
+      throw new Error(`GPT: the input has ${P + T} tokens but the context window is ${blockSize}; shorten or truncate the input.`);
     }
     const training = (options.training ?? false) && this.config.dropout > 0;
     const seeds = new SeededRandom(options.dropoutSeed ?? 0);
     const drop = (x: tf.Tensor) => (training ? tf.dropout(x, this.config.dropout, undefined, seeds.tfSeed()) : x);
     const hd = C / H;
-    return tf.tidy(() => {
-      const positions = tf.range(0, T, 1, "int32"); // (T)
-      let x = tf.add(tf.gather(this.param("transformer.wte.weight"), ids), tf.gather(this.param("transformer.wpe.weight"), positions)); // (B, T, C)
-      x = drop(x);
-      const mask = causalMask(T); // (T, T)
-      const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // (B, T, C) -> (B, H, T, hd)
-      for (let i = 0; i < nLayer; i++) {
-        const p = `transformer.h.${i}`;
-        const h1 = layerNorm(x, this.param(`${p}.ln_1.weight`), this.param(`${p}.ln_1.bias`), eps);
-        const qkv = linear(h1, this.param(`${p}.attn.c_attn.weight`), this.param(`${p}.attn.c_attn.bias`)); // (B, T, 3C)
-        const [q, k, v] = tf.split(qkv, 3, -1).map(heads); // each (B, H, T, hd)
-        const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask); // (B, H, T, T)
-        const weights = drop(tf.softmax(scores, -1));
-        const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
-        x = tf.add(x, drop(linear(attended, this.param(`${p}.attn.c_proj.weight`), this.param(`${p}.attn.c_proj.bias`))));
-        const h2 = layerNorm(x, this.param(`${p}.ln_2.weight`), this.param(`${p}.ln_2.bias`), eps);
-        const mlp = linear(geluNew(linear(h2, this.param(`${p}.mlp.c_fc.weight`), this.param(`${p}.mlp.c_fc.bias`))),
-          this.param(`${p}.mlp.c_proj.weight`), this.param(`${p}.mlp.c_proj.bias`));
-        x = tf.add(x, drop(mlp));
-      }
-      x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
-      const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
-      const logits = tf.matMul(tf.reshape(x, [B * T, C]), head, false, true); // (B*T, V)
-      return tf.reshape(logits, [B, T, V]) as tf.Tensor3D;
-    });
+    const positions = tf.range(P, P + T, 1, "int32"); // (T)
+    let x = tf.add(tf.gather(this.param("transformer.wte.weight"), ids), tf.gather(this.param("transformer.wpe.weight"), positions)); // (B, T, C)
+    x = drop(x);
+    // (T, P+T) additive mask: query i (absolute position P+i) sees keys 0..P+i.
+    const mask = P === 0 ? causalMask(T) : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
+    const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // (B, T, C) -> (B, H, T, hd)
+    const layers: { k: tf.Tensor4D; v: tf.Tensor4D }[] = [];
+    for (let i = 0; i < nLayer; i++) {
+      const p = `transformer.h.${i}`;
+      const h1 = layerNorm(x, this.param(`${p}.ln_1.weight`), this.param(`${p}.ln_1.bias`), eps);
+      const qkv = linear(h1, this.param(`${p}.attn.c_attn.weight`), this.param(`${p}.attn.c_attn.bias`)); // (B, T, 3C)
+      const [q, kNew, vNew] = tf.split(qkv, 3, -1).map(heads); // each (B, H, T, hd)
+      const k = past ? tf.concat([past.layers[i].k, kNew], 2) : kNew; // (B, H, P+T, hd)
+      const v = past ? tf.concat([past.layers[i].v, vNew], 2) : vNew;
+      if (keepCache) layers.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask); // (B, H, T, P+T)
+      const weights = drop(tf.softmax(scores, -1));
+      const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
+      x = tf.add(x, drop(linear(attended, this.param(`${p}.attn.c_proj.weight`), this.param(`${p}.attn.c_proj.bias`))));
+      const h2 = layerNorm(x, this.param(`${p}.ln_2.weight`), this.param(`${p}.ln_2.bias`), eps);
+      const mlp = linear(geluNew(linear(h2, this.param(`${p}.mlp.c_fc.weight`), this.param(`${p}.mlp.c_fc.bias`))),
+        this.param(`${p}.mlp.c_proj.weight`), this.param(`${p}.mlp.c_proj.bias`));
+      x = tf.add(x, drop(mlp));
+    }
+    x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
+    const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
+    const logits = tf.reshape(tf.matMul(tf.reshape(x, [B * T, C]), head, false, true), [B, T, V]) as tf.Tensor3D; // (B, T, V)
+    return { logits, layers: keepCache ? layers : undefined };
+  }
+
+  /** Frees a cache returned by forwardWithCache. */
+  static disposeCache(cache: KVCache | undefined): void {
+    if (cache) for (const l of cache.layers) tf.dispose([l.k, l.v]);
   }
 
   dispose(): void {

@@ -1,0 +1,216 @@
+// The GPT here against Hugging Face transformers' GPT2LMHeadModel on the same checkpoint:
+// logits, loss, gradients and greedy generation (references from kernel/reference/gpt2_reference.py).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend, type BackendName } from "../../src/index";
+import { loadCheckpoint, saveCheckpoint } from "../../src/model/checkpoint";
+import { generate, type TextCodec } from "../../src/model/generate";
+import { scoreChoices } from "../../src/model/score";
+import { maskedCrossEntropy } from "../../src/train/loss";
+import { maxAbsDiff } from "../support/tolerance";
+import { ROOT, VENV_PYTHON } from "../support/notebooks";
+
+const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-gpt2");
+const SCRIPT = path.join(ROOT, "kernel", "reference", "gpt2_reference.py");
+
+interface Reference {
+  input_ids: number[][];
+  labels: number[][];
+  logits_shape: number[];
+  logits: number[];
+  loss: number;
+  loss_hf: number;
+  grads: Record<string, number[]>;
+  prompt_ids: number[];
+  greedy_ids: number[];
+}
+
+const reference: Reference = JSON.parse(fs.readFileSync(path.join(FIXTURE, "reference.json"), "utf8"));
+
+/** Token ids pass through unchanged: the parity tests work on ids, not text. */
+const idsCodec: TextCodec = {
+  encode: () => { throw new Error("idsCodec encodes nothing"); },
+  decode: (ids) => ids.join(" "),
+};
+
+function python(args: string[]): string {
+  const r = spawnSync(VENV_PYTHON, [SCRIPT, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `${SCRIPT} ${args[0]} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The loss the reference computes: logits at t predict token t+1; labels of -100 are ignored. */
+function referenceLoss(logits: tf.Tensor3D): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const targets = tf.tensor2d(reference.input_ids.map((row) => row.slice(1)), [B, T - 1], "int32");
+  const mask = tf.tensor2d(reference.labels.map((row) => row.slice(1).map((l) => (l === -100 ? 0 : 1))), [B, T - 1]);
+  return maskedCrossEntropy(logits.slice([0, 0, 0], [B, T - 1, V]), targets, mask);
+}
+
+for (const backend of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
+  describe(`GPT against transformers on ${backend}`, function () {
+    this.timeout(120_000);
+    before(async function () {
+      try {
+        await initBackend({ prefer: backend, quiet: true });
+      } catch (err) {
+        if (backend === "tensorflow" && process.env.WORKBOOK_ALLOW_FALLBACK === "1") this.skip();
+        throw err;
+      }
+    });
+    after(async () => { await initBackend({ quiet: true }); });
+
+    it("logits max-abs-diff <= 1e-4, loss <= 1e-5, gradients <= 1e-4", () => {
+      const { model } = loadCheckpoint(FIXTURE);
+      const before = tf.memory().numTensors;
+      const ids = tf.tensor2d(reference.input_ids, undefined, "int32");
+      const logits = model.forward(ids);
+      assert.deepEqual(logits.shape, reference.logits_shape);
+      const logitsDiff = maxAbsDiff(logits.dataSync(), reference.logits);
+      const lossDiff = tf.tidy(() => Math.abs(referenceLoss(logits).dataSync()[0] - reference.loss));
+      const { value, grads } = tf.variableGrads(() => referenceLoss(model.forward(ids)), model.trainableVariables());
+      const gradDiffs = Object.entries(reference.grads).map(([name, expected]) => {
+        const key = Object.keys(grads).find((k) => k.endsWith(`/${name}`))!;
+        return [name, maxAbsDiff(grads[key].dataSync(), expected)] as const;
+      });
+      tf.dispose([ids, logits, value, ...Object.values(grads)]);
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      model.dispose();
+      assert.ok(logitsDiff <= 1e-4, `logits differ by ${logitsDiff}`);
+      assert.ok(lossDiff <= 1e-5, `loss differs by ${lossDiff} (ours vs ${reference.loss})`);
+      assert.ok(Math.abs(reference.loss - reference.loss_hf) <= 1e-6, "the reference's two losses disagree");
+      for (const [name, d] of gradDiffs) assert.ok(d <= 1e-4, `gradient of ${name} differs by ${d}`);
+    });
+
+    it("greedy generation gives the same tokens, with and without the cache", () => {
+      const { model } = loadCheckpoint(FIXTURE);
+      const before = tf.memory().numTensors;
+      const options = { maxNewTokens: reference.greedy_ids.length, stopTokenIds: [95] };
+      const cached = generate(model, idsCodec, reference.prompt_ids, options);
+      const uncached = generate(model, idsCodec, reference.prompt_ids, { ...options, useCache: false });
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      model.dispose();
+      assert.deepEqual(cached.ids, reference.greedy_ids);
+      assert.deepEqual(uncached.ids, reference.greedy_ids);
+      assert.equal(cached.stoppedBy, "max-tokens");
+    });
+  });
+}
+
+describe("checkpoints", function () {
+  this.timeout(120_000);
+  let tmp: string;
+  before(async () => {
+    await initBackend({ quiet: true });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-ckpt-"));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("saves a checkpoint that transformers opens with the same logits", () => {
+    const { model } = loadCheckpoint(FIXTURE);
+    const out = path.join(tmp, "saved");
+    saveCheckpoint(model, out);
+    const ids = [[1, 2, 3, 4, 5, 6], [90, 80, 70, 60, 50, 40]];
+    const ours = tf.tidy(() => model.forward(tf.tensor2d(ids, undefined, "int32")).dataSync());
+    const theirs = JSON.parse(python(["logits", out, JSON.stringify(ids)]));
+    assert.deepEqual(theirs.shape, [2, 6, 96]);
+    assert.ok(maxAbsDiff(ours, theirs.logits) <= 1e-4, `logits differ by ${maxAbsDiff(ours, theirs.logits)}`);
+    // Loading what we saved gives back the very same weights.
+    const again = loadCheckpoint(out).model;
+    for (const [name, v] of model.params) assert.equal(maxAbsDiff(v.dataSync(), again.param(name).dataSync()), 0, name);
+    again.dispose();
+    model.dispose();
+  });
+
+  it("never replaces an existing folder unless asked, and leaves no temporary files", () => {
+    const { model } = loadCheckpoint(FIXTURE);
+    const out = path.join(tmp, "keep");
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, "notes.txt"), "mine");
+    assert.throws(() => saveCheckpoint(model, out), /already exists; pass \{ overwrite: true \}/);
+    assert.equal(fs.readFileSync(path.join(out, "notes.txt"), "utf8"), "mine");
+    saveCheckpoint(model, out, { overwrite: true });
+    assert.deepEqual(fs.readdirSync(out).sort(), ["config.json", "model.safetensors"]);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith(".")), []);
+    model.dispose();
+  });
+
+  it("explains a missing folder, a missing file and a config that does not match the weights", () => {
+    assert.throws(() => loadCheckpoint(path.join(tmp, "nope")), /does not exist/);
+    const partial = path.join(tmp, "partial");
+    fs.mkdirSync(partial);
+    fs.copyFileSync(path.join(FIXTURE, "config.json"), path.join(partial, "config.json"));
+    assert.throws(() => loadCheckpoint(partial), /has no model.safetensors\. A Hugging Face GPT-2 checkpoint holds config.json and model.safetensors/);
+    fs.copyFileSync(path.join(FIXTURE, "model.safetensors"), path.join(partial, "model.safetensors"));
+    const config = JSON.parse(fs.readFileSync(path.join(FIXTURE, "config.json"), "utf8"));
+    fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, n_embd: 64 }));
+    assert.throws(() => loadCheckpoint(partial), /Weight transformer.wte.weight has shape \[96,32\] but the config .* needs \[96,64\]/);
+    fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, n_layer: 3 }));
+    assert.throws(() => loadCheckpoint(partial), /lack 12 tensor\(s\) the config needs, e.g. transformer.h.2/);
+    fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, model_type: "llama" }));
+    assert.throws(() => loadCheckpoint(partial), /model_type is "llama"/);
+    fs.writeFileSync(path.join(partial, "model.safetensors"), Buffer.from([1, 2, 3]));
+    fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify(config));
+    assert.throws(() => loadCheckpoint(partial), /not a valid safetensors file/);
+  });
+
+  it("regenerating the reference gives the committed fixture", function () {
+    this.timeout(300_000);
+    const fresh = path.join(tmp, "regenerated");
+    fs.mkdirSync(fresh);
+    python(["make", fresh]);
+    const a: Reference = JSON.parse(fs.readFileSync(path.join(fresh, "reference.json"), "utf8"));
+    assert.deepEqual(a.input_ids, reference.input_ids);
+    assert.deepEqual(a.greedy_ids, reference.greedy_ids);
+    assert.ok(maxAbsDiff(a.logits, reference.logits) <= 1e-6);
+    assert.ok(Math.abs(a.loss - reference.loss) <= 1e-6);
+    for (const name of Object.keys(reference.grads)) assert.ok(maxAbsDiff(a.grads[name], reference.grads[name]) <= 1e-6, name);
+    assert.ok(fs.readFileSync(path.join(fresh, "model.safetensors")).equals(fs.readFileSync(path.join(FIXTURE, "model.safetensors"))), "weights differ");
+  });
+});
+
+describe("generation and scoring", function () {
+  this.timeout(120_000);
+  before(async () => { await initBackend({ quiet: true }); });
+
+  it("samples reproducibly by seed, honours top-k, stop tokens and the context window", () => {
+    const { model } = loadCheckpoint(FIXTURE);
+    const before = tf.memory().numTensors;
+    const sample = (seed: number) => generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 12, temperature: 1, topK: 5, seed }).ids;
+    assert.deepEqual(sample(1), sample(1));
+    assert.notDeepEqual(sample(1), sample(2));
+    const greedyFirst = generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 1 }).ids[0];
+    const stopped = generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 5, stopTokenIds: [greedyFirst] });
+    assert.deepEqual(stopped.ids, []);
+    assert.equal(stopped.stoppedBy, "eos");
+    const full = generate(model, idsCodec, Array.from({ length: 30 }, (_, i) => i + 1), { maxNewTokens: 10, stopTokenIds: [] });
+    assert.equal(full.ids.length, 3); // the third token is predicted from a full window of 32
+    assert.equal(full.stoppedBy, "context-window");
+    assert.throws(() => generate(model, idsCodec, Array.from({ length: 33 }, () => 1)), /prompt has 33 tokens but the model's context window is 32/);
+    assert.throws(() => generate(model, idsCodec, [1], { topP: 0 }), /topP must be in \(0, 1\]/);
+    assert.equal(tf.memory().numTensors, before, "tensors leaked");
+    model.dispose();
+  });
+
+  it("scores answer choices as the sum of their tokens' log-probabilities, batched", () => {
+    const { model } = loadCheckpoint(FIXTURE);
+    const before = tf.memory().numTensors;
+    const prompt = [10, 20, 30];
+    const choices = [[40], [41, 42], [43]];
+    const scores = scoreChoices(model, idsCodec, prompt, choices);
+    // By hand for the two-token choice: log p(41 | prompt) + log p(42 | prompt, 41).
+    const manual = tf.tidy(() => {
+      const lp = tf.logSoftmax(model.forward(tf.tensor2d([[...prompt, 41, 42]], undefined, "int32"))).arraySync() as number[][][];
+      return lp[0][2][41] + lp[0][3][42];
+    });
+    assert.ok(Math.abs(scores.logLikelihoods[1] - manual) < 1e-4, `${scores.logLikelihoods[1]} vs ${manual}`);
+    assert.deepEqual(scores.tokenCounts, [1, 2, 1]);
+    assert.equal(scores.best, scores.logLikelihoods.indexOf(Math.max(...scores.logLikelihoods)));
+    assert.equal(tf.memory().numTensors, before, "tensors leaked");
+    model.dispose();
+  });
+});
