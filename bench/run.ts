@@ -1,10 +1,13 @@
 // Entry point of the benchmarks: `npm run bench -- <name>`.
-//   backends   native TensorFlow vs wasm vs plain JS: matMul GFLOP/s and GPT training tokens/s
+//   backends     native TensorFlow vs wasm vs plain JS: matMul GFLOP/s and GPT training tokens/s
+//   generation   greedy generation tokens/s with and without the KV cache, against transformers
 import path from "node:path";
 import { runBackendsBenchmark } from "./backends";
+import { runGenerationBenchmark } from "./generation";
 
 const BENCHMARKS: Record<string, (outDir: string) => Promise<void>> = {
   backends: runBackendsBenchmark,
+  generation: runGenerationBenchmark,
 };
 
 async function main(): Promise<void> {

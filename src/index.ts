@@ -17,3 +17,16 @@ export type { PlotlyFigure, PlotlyTrace } from "./notebook/figure";
 export { lineChart, barChart } from "./notebook/charts";
 export type { Series } from "./notebook/charts";
 export { renderFigurePng, closePngRenderer, chromiumPath } from "./notebook/png";
+
+export { GPT } from "./model/gpt";
+export type { KVCache, ForwardOptions } from "./model/gpt";
+export { gptConfig, gptPreset, countParameters, GPT_PRESETS, DEFAULT_GPT_CONFIG } from "./model/config";
+export type { GPTConfig, GPTPresetName } from "./model/config";
+export { loadCheckpoint, saveCheckpoint, configFromHF, configToHF } from "./model/checkpoint";
+export type { LoadedCheckpoint, SaveOptions } from "./model/checkpoint";
+export { readSafetensors, writeSafetensors } from "./model/safetensors";
+export { generate, pickToken } from "./model/generate";
+export type { GenerateOptions, Generation, TextCodec } from "./model/generate";
+export { scoreChoices, scoreChoicesBatch } from "./model/score";
+export type { ChoiceItem, ChoiceScores } from "./model/score";
+export { maskedCrossEntropy } from "./train/loss";

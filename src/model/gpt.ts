@@ -162,8 +162,9 @@ export class GPT {
     const positions = tf.range(P, P + T, 1, "int32"); // (T)
     let x = tf.add(tf.gather(this.param("transformer.wte.weight"), ids), tf.gather(this.param("transformer.wpe.weight"), positions)); // (B, T, C)
     x = drop(x);
-    // (T, P+T) additive mask: query i (absolute position P+i) sees keys 0..P+i.
-    const mask = P === 0 ? causalMask(T) : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
+    // (T, P+T) additive mask: query i (absolute position P+i) sees keys 0..P+i. A single new token
+    // sees everything in the cache, so it needs no mask (the common case while generating).
+    const mask = P === 0 ? causalMask(T) : T === 1 ? undefined : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // (B, T, C) -> (B, H, T, hd)
     const layers: { k: tf.Tensor4D; v: tf.Tensor4D }[] = [];
     for (let i = 0; i < nLayer; i++) {
@@ -174,7 +175,8 @@ export class GPT {
       const k = past ? tf.concat([past.layers[i].k, kNew], 2) : kNew; // (B, H, P+T, hd)
       const v = past ? tf.concat([past.layers[i].v, vNew], 2) : vNew;
       if (keepCache) layers.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
-      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask); // (B, H, T, P+T)
+      const scaled = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // (B, H, T, P+T)
+      const scores = mask ? tf.add(scaled, mask) : scaled;
       const weights = drop(tf.softmax(scores, -1));
       const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
       x = tf.add(x, drop(linear(attended, this.param(`${p}.attn.c_proj.weight`), this.param(`${p}.attn.c_proj.bias`))));

@@ -21,6 +21,9 @@ export interface BackendChoice {
   notTaken: { name: BackendName; reason: string }[];
 }
 
+/** The automatic choice (fastest that works), made once per process. */
+let automatic: BackendChoice | undefined;
+/** The active choice: the automatic one, or one asked for with `prefer`. */
 let current: BackendChoice | undefined;
 
 /** Why setup could not build the native addon, from .workbook/native-status.json (if setup said so). */
@@ -96,13 +99,20 @@ export interface InitBackendOptions {
 
 /**
  * Activates the fastest backend that works (or the preferred one) and returns what was chosen.
- * Calling it again returns the same choice without printing, unless another backend is preferred.
+ * Calling it again returns the same choice without printing; without `prefer` it switches back to
+ * the automatic choice if another backend was preferred in between.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
   const asked = requestedBackend(options.prefer);
-  if (current && (asked === undefined || asked === current.name)) {
+  // Without a preference, go back to the automatic choice (tests and benchmarks switch backends).
+  const wanted = asked ?? automatic?.name;
+  if (current && wanted === current.name) {
     if (tf.getBackend() !== current.name) await tf.setBackend(current.name);
     return current;
+  }
+  if (wanted !== undefined && !asked && automatic) {
+    await activate(automatic.name);
+    return (current = automatic);
   }
   const order = asked ? [asked] : BACKEND_ORDER;
   const notTaken: BackendChoice["notTaken"] = [];
@@ -111,6 +121,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const description = await activate(name);
       const first = current === undefined;
       current = { name, description, notTaken };
+      if (!asked) automatic = current;
       if (first && !options.quiet) console.log(describeBackend(current));
       return current;
     } catch (err) {
