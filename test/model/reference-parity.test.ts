@@ -8,6 +8,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, type BackendName } from "../../src/index";
 import { loadCheckpoint, saveCheckpoint } from "../../src/model/checkpoint";
+import { readSafetensors, writeSafetensors } from "../../src/model/safetensors";
 import { generate, type TextCodec } from "../../src/model/generate";
 import { scoreChoices } from "../../src/model/score";
 import { maskedCrossEntropy } from "../../src/train/loss";
@@ -124,6 +125,27 @@ describe("checkpoints", function () {
     for (const [name, v] of model.params) assert.equal(maxAbsDiff(v.dataSync(), again.param(name).dataSync()), 0, name);
     again.dispose();
     model.dispose();
+  });
+
+  it("loads OpenAI's original layout: no 'transformer.' prefix, causal-mask buffers, an explicit tied lm_head", () => {
+    const original = path.join(tmp, "original-layout");
+    fs.mkdirSync(original);
+    fs.copyFileSync(path.join(FIXTURE, "config.json"), path.join(original, "config.json"));
+    const { tensors } = readSafetensors(path.join(FIXTURE, "model.safetensors"));
+    const renamed = new Map([...tensors].map(([name, t]) => [name.replace(/^transformer\./, ""), t]));
+    const mask = { shape: [1, 1, 32, 32], data: new Float32Array(32 * 32).fill(1) };
+    renamed.set("h.0.attn.bias", mask);
+    renamed.set("h.1.attn.masked_bias", { shape: [], data: new Float32Array([-1e4]) });
+    renamed.set("lm_head.weight", tensors.get("transformer.wte.weight")!);
+    writeSafetensors(path.join(original, "model.safetensors"), renamed);
+    const a = loadCheckpoint(FIXTURE).model;
+    const b = loadCheckpoint(original).model;
+    const ids = tf.tensor2d([[3, 1, 4, 1, 5]], undefined, "int32");
+    const diff = tf.tidy(() => maxAbsDiff(a.forward(ids).dataSync(), b.forward(ids).dataSync()));
+    tf.dispose([ids]);
+    a.dispose();
+    b.dispose();
+    assert.equal(diff, 0);
   });
 
   it("never replaces an existing folder unless asked, and leaves no temporary files", () => {
