@@ -29,4 +29,5 @@ export { generate, pickToken } from "./model/generate";
 export type { GenerateOptions, Generation, TextCodec } from "./model/generate";
 export { scoreChoices, scoreChoicesBatch } from "./model/score";
 export type { ChoiceItem, ChoiceScores } from "./model/score";
-export { maskedCrossEntropy } from "./train/loss";
+export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
+export type { LanguageModel } from "./train/loss";

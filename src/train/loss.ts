@@ -25,3 +25,30 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, lo
     return tf.div(tf.sum(tf.mul(nll, mask)), tf.maximum(count, 1)) as tf.Scalar;
   });
 }
+
+/** Anything with a GPT-style forward pass (ids (B, T) -> logits (B, T, V)). */
+export interface LanguageModel {
+  forward(ids: tf.Tensor2D, options?: { training?: boolean; dropoutSeed?: number }): tf.Tensor3D;
+}
+
+/**
+ * The language-modelling loss of a batch: the logits at position t predict the token at t + 1, and
+ * only tokens whose lossMask is 1 count (the completion and its end-of-sequence token; never the
+ * prompt or padding). The same as transformers' GPT2LMHeadModel(input_ids, labels) with
+ * labels = inputIds where lossMask is 1 and -100 elsewhere.
+ *
+ * inputIds: (B, T) int32; lossMask: (B, T) aligned with inputIds. Returns a scalar.
+ */
+export function nextTokenLoss(model: LanguageModel, inputIds: tf.Tensor2D, lossMask: tf.Tensor2D,
+  options: { training?: boolean; dropoutSeed?: number } = {}): tf.Scalar {
+  const [B, T] = inputIds.shape;
+  if (T < 2) throw new Error(`nextTokenLoss: sequences need at least 2 tokens (one to read, one to predict), got ${T}.`);
+  return tf.tidy(() => {
+    const logits = model.forward(inputIds, options); // (B, T, V)
+    const V = logits.shape[2];
+    const predicting = tf.slice(logits, [0, 0, 0], [B, T - 1, V]) as tf.Tensor3D; // positions 0..T-2
+    const targets = tf.slice(inputIds, [0, 1], [B, T - 1]) as tf.Tensor2D; // tokens 1..T-1
+    const mask = tf.slice(lossMask, [0, 1], [B, T - 1]) as tf.Tensor2D;
+    return maskedCrossEntropy(predicting, targets, mask);
+  });
+}

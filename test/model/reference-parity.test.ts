@@ -11,7 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "../../src/model/checkpoint";
 import { readSafetensors, writeSafetensors } from "../../src/model/safetensors";
 import { generate, type TextCodec } from "../../src/model/generate";
 import { scoreChoices } from "../../src/model/score";
-import { maskedCrossEntropy } from "../../src/train/loss";
+import { nextTokenLoss } from "../../src/train/loss";
 import { maxAbsDiff } from "../support/tolerance";
 import { ROOT, VENV_PYTHON } from "../support/notebooks";
 
@@ -44,13 +44,8 @@ function python(args: string[]): string {
   return r.stdout;
 }
 
-/** The loss the reference computes: logits at t predict token t+1; labels of -100 are ignored. */
-function referenceLoss(logits: tf.Tensor3D): tf.Scalar {
-  const [B, T, V] = logits.shape;
-  const targets = tf.tensor2d(reference.input_ids.map((row) => row.slice(1)), [B, T - 1], "int32");
-  const mask = tf.tensor2d(reference.labels.map((row) => row.slice(1).map((l) => (l === -100 ? 0 : 1))), [B, T - 1]);
-  return maskedCrossEntropy(logits.slice([0, 0, 0], [B, T - 1, V]), targets, mask);
-}
+/** The reference's labels (-100 = ignored) as a loss mask aligned with the input ids. */
+const lossMask = () => tf.tensor2d(reference.labels.map((row) => row.map((l) => (l === -100 ? 0 : 1))));
 
 for (const backend of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
   describe(`GPT against transformers on ${backend}`, function () {
@@ -72,8 +67,8 @@ for (const backend of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
       const logits = model.forward(ids);
       assert.deepEqual(logits.shape, reference.logits_shape);
       const logitsDiff = maxAbsDiff(logits.dataSync(), reference.logits);
-      const lossDiff = tf.tidy(() => Math.abs(referenceLoss(logits).dataSync()[0] - reference.loss));
-      const { value, grads } = tf.variableGrads(() => referenceLoss(model.forward(ids)), model.trainableVariables());
+      const lossDiff = tf.tidy(() => Math.abs(nextTokenLoss(model, ids, lossMask()).dataSync()[0] - reference.loss));
+      const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids, lossMask()), model.trainableVariables());
       const gradDiffs = Object.entries(reference.grads).map(([name, expected]) => {
         const key = Object.keys(grads).find((k) => k.endsWith(`/${name}`))!;
         return [name, maxAbsDiff(grads[key].dataSync(), expected)] as const;
