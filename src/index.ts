@@ -31,3 +31,7 @@ export { scoreChoices, scoreChoicesBatch } from "./model/score";
 export type { ChoiceItem, ChoiceScores } from "./model/score";
 export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
 export type { LanguageModel } from "./train/loss";
+export { BPETokenizer, END_OF_TEXT, byteSymbols, preTokenize } from "./model/tokenizer";
+export type { BPETokenizerOptions, SpecialToken } from "./model/tokenizer";
+export { trainBPE } from "./model/bpe-train";
+export type { TrainBPEOptions } from "./model/bpe-train";

@@ -9,6 +9,10 @@
     .venv/bin/python kernel/reference/gpt2_reference.py logits CHECKPOINT_DIR IDS_JSON
         Loads a checkpoint (e.g. one saved by the TypeScript code) with GPT2LMHeadModel and prints
         the logits for the given ids ([[...], ...]) as JSON.
+
+    .venv/bin/python kernel/reference/gpt2_reference.py text CHECKPOINT_DIR TEXT
+        Loads the checkpoint's tokenizer (AutoTokenizer) and model, and prints as JSON the ids of
+        TEXT and the model's logits for them: a saved folder is usable end to end in transformers.
 """
 import json
 import sys
@@ -90,10 +94,23 @@ def logits(checkpoint_dir, ids_json):
     print(json.dumps({"shape": list(out.shape), "logits": flat(out)}))
 
 
+def text(checkpoint_dir, text):
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint_dir)
+    model = GPT2LMHeadModel.from_pretrained(checkpoint_dir)
+    model.eval()
+    ids = tokenizer(text)["input_ids"]
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([ids])).logits
+    print(json.dumps({"ids": ids, "logits": flat(out)}))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "logits":
         logits(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "text":
+        text(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
