@@ -35,3 +35,5 @@ export { BPETokenizer, END_OF_TEXT, byteSymbols, preTokenize } from "./model/tok
 export type { BPETokenizerOptions, SpecialToken } from "./model/tokenizer";
 export { trainBPE } from "./model/bpe-train";
 export type { TrainBPEOptions } from "./model/bpe-train";
+export { AdamW, clipByGlobalNorm, learningRateAt, decaysByDefault, DEFAULT_ADAMW } from "./train/optimizer";
+export type { AdamWConfig, AdamWState, ScheduleConfig } from "./train/optimizer";
