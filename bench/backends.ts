@@ -11,7 +11,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { backendChoice, initBackend, measureMatMul, type BackendName } from "../src/index";
 import { gptConfig } from "../src/model/config";
-import { machineInfo } from "./machine";
+import { machineInfo } from "../src/runtime/machine";
 import { timeTrainSteps, trainStepFlops, type StepConfig, type StepTiming } from "./gpt-step";
 
 const MAX_STEP_SECONDS = 90;

@@ -13,7 +13,7 @@ import { backendChoice, initBackend, projectPath } from "../src/index";
 import { gptPreset, type GPTConfig } from "../src/model/config";
 import { generate, type TextCodec } from "../src/model/generate";
 import { GPT } from "../src/model/gpt";
-import { machineInfo } from "./machine";
+import { machineInfo } from "../src/runtime/machine";
 
 interface Case { name: string; config: GPTConfig; newTokens: number; repeats: number }
 

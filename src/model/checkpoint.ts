@@ -141,8 +141,8 @@ export interface SaveOptions {
   overwrite?: boolean;
   /** Saved alongside, when given (its own save writes the tokenizer files). */
   tokenizer?: { save(folder: string): void; eosTokenId?: number };
-  /** Extra files to write into the folder (e.g. a model card README.md). */
-  extraFiles?: Record<string, string>;
+  /** Extra files to write into the folder (a model card README.md, a training state). */
+  extraFiles?: Record<string, string | Uint8Array>;
 }
 
 /** Saves config.json + model.safetensors (+ tokenizer files) into `folder`, atomically. */
@@ -160,7 +160,7 @@ export function saveCheckpoint(model: GPT, folder: string, options: SaveOptions 
     for (const [name, v] of model.params) tensors.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     writeSafetensors(path.join(staging, "model.safetensors"), tensors);
     options.tokenizer?.save(staging);
-    for (const [name, text] of Object.entries(options.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), text);
+    for (const [name, content] of Object.entries(options.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), content);
     // Swap into place: the old folder (if any) is moved aside first and removed only after the rename.
     const old = fs.existsSync(target) ? `${staging}-old` : undefined;
     if (old) fs.renameSync(target, old);

@@ -88,6 +88,12 @@ export function readSafetensors(file: string): { tensors: Map<string, NamedTenso
 
 /** Writes float32 tensors as a .safetensors file (names sorted, header padded to 8 bytes), atomically. */
 export function writeSafetensors(file: string, tensors: Map<string, NamedTensor>, metadata: Record<string, string> = { format: "pt" }): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+}
+
+/** The bytes of a .safetensors file holding these float32 tensors. */
+export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata: Record<string, string> = { format: "pt" }): Buffer {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -110,6 +116,5 @@ export function writeSafetensors(file: string, tensors: Map<string, NamedTensor>
     Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, pos); // x86 and ARM are little-endian
     pos += data.byteLength;
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, out);
+  return out;
 }

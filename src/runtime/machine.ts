@@ -48,3 +48,8 @@ export function machineInfo(): MachineInfo {
     peakNote: `${cores} cores x ${mhz} MHz x ${perCycle} FLOP/cycle (${note}); turbo clocks can exceed it`,
   };
 }
+
+/** One line for logs and model cards: "AMD EPYC, 2 cores at 1996 MHz (avx2, fma), 24 GiB, Node 20.20.2". */
+export function machineInfoLine(m: MachineInfo = machineInfo()): string {
+  return `${m.cpuModel}, ${m.cores} cores at ${m.mhz} MHz (${m.simd.join(", ")}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`;
+}

@@ -1,0 +1,263 @@
+// Self-supervised pre-training: a GPT learns to predict the next token of unlabeled text.
+//
+// Each step takes a batch of random windows of the token stream, computes the next-token loss at
+// every position, and updates every weight with AdamW (warm-up then cosine learning rate, clipped
+// gradients). Validation loss (and perplexity, its exponential) is measured on fixed held-out
+// windows, samples are generated to show what the model writes, and everything needed to resume
+// (weights, optimizer moments, step, history) is saved together, atomically, in `<outDir>/latest`.
+// A resumed run continues with exactly the batches and updates an uninterrupted run would make.
+import fs from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { gptConfig, type GPTConfig } from "../model/config";
+import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
+import { generate, type TextCodec } from "../model/generate";
+import { GPT } from "../model/gpt";
+import { encodeSafetensors, readSafetensors, type NamedTensor } from "../model/safetensors";
+import { nextTokenLoss } from "./loss";
+import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
+import { fixedWindows, randomWindows } from "./token-stream";
+
+export interface PretrainConfig {
+  /** Model shape (vocabSize comes from the tokenizer). */
+  model: Partial<GPTConfig>;
+  /** Sequences per step. */
+  batchSize: number;
+  /** Optimizer steps in the whole run. */
+  steps: number;
+  /** Peak learning rate, reached after warmupSteps. */
+  learningRate: number;
+  /** Learning rate at the end of the cosine decay. */
+  minLearningRate: number;
+  warmupSteps: number;
+  /** Decoupled weight decay on matrices and embeddings (not biases or norms). */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Gradients are scaled down when their global norm exceeds this. */
+  gradClip: number;
+  /** Measure validation loss every this many steps (and at the end). */
+  evalEvery: number;
+  /** Number of fixed validation windows of blockSize tokens. */
+  evalWindows: number;
+  /** Generate samples every this many steps (0: only at the end). */
+  sampleEvery: number;
+  samplePrompts: string[];
+  sampleTokens: number;
+  /** Save a resumable checkpoint every this many steps (and at the end). */
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = {
+  model: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
+  batchSize: 16,
+  steps: 1600,
+  learningRate: 1e-3,
+  minLearningRate: 1e-4,
+  warmupSteps: 100,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  gradClip: 1.0,
+  evalEvery: 250,
+  evalWindows: 48,
+  sampleEvery: 500,
+  samplePrompts: ["This movie was", "I bought this phone", "The story of the"],
+  sampleTokens: 40,
+  checkpointEvery: 250,
+  seed: 0,
+};
+
+/** Fills defaults and checks a config; unknown keys and bad values throw, naming the field. */
+export function pretrainConfig(overrides: Partial<PretrainConfig> & Record<string, unknown> = {}): PretrainConfig {
+  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_PRETRAIN_CONFIG));
+  if (unknown.length) throw new Error(`PretrainConfig: unknown field(s) ${unknown.join(", ")}; the fields are ${Object.keys(DEFAULT_PRETRAIN_CONFIG).join(", ")}.`);
+  const c: PretrainConfig = { ...DEFAULT_PRETRAIN_CONFIG, ...overrides, model: { ...DEFAULT_PRETRAIN_CONFIG.model, ...overrides.model } };
+  for (const f of ["batchSize", "steps", "evalEvery", "evalWindows", "checkpointEvery", "sampleTokens"] as const) {
+    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`PretrainConfig.${f} must be a positive integer, got ${c[f]}.`);
+  }
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0 || c.warmupSteps >= c.steps) {
+    throw new Error(`PretrainConfig.warmupSteps must be a whole number below steps (${c.steps}), got ${c.warmupSteps}.`);
+  }
+  if (!(c.learningRate > 0) || !(c.minLearningRate >= 0 && c.minLearningRate <= c.learningRate)) {
+    throw new Error(`PretrainConfig: need learningRate > 0 and 0 <= minLearningRate <= learningRate, got ${c.learningRate} and ${c.minLearningRate}.`);
+  }
+  if (!(c.gradClip > 0)) throw new Error(`PretrainConfig.gradClip must be > 0, got ${c.gradClip}.`);
+  return c;
+}
+
+export type PretrainEvent =
+  | { kind: "step"; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number }
+  | { kind: "eval"; step: number; validationLoss: number; perplexity: number }
+  | { kind: "sample"; step: number; prompt: string; text: string }
+  | { kind: "checkpoint"; step: number; folder: string }
+  | { kind: "resume"; step: number };
+
+export interface PretrainRecord {
+  step: number;
+  trainLoss: number;
+  validationLoss?: number;
+  perplexity?: number;
+}
+
+/** What is saved with the weights so that a run can resume (state.json in the checkpoint folder). */
+export interface PretrainState {
+  step: number;
+  tokensSeen: number;
+  elapsedSeconds: number;
+  config: PretrainConfig;
+  history: PretrainRecord[];
+  samples: { step: number; prompt: string; text: string }[];
+}
+
+export interface PretrainResult {
+  model: GPT;
+  state: PretrainState;
+  /** Validation loss at the end. */
+  validationLoss: number;
+}
+
+export interface PretrainArgs {
+  config: PretrainConfig;
+  tokenizer: TextCodec & { vocabSize: number; eosTokenId?: number; save(folder: string): void };
+  trainStream: Int32Array;
+  validationStream: Int32Array;
+  /** Folder for the resumable checkpoint (<outDir>/latest). */
+  outDir: string;
+  /** Continue from <outDir>/latest when it exists (default true). */
+  resume?: boolean;
+  onEvent?: (e: PretrainEvent) => void;
+  /** Stop (after saving) once this many steps have run in this call: for tests of resuming. */
+  stopAfterSteps?: number;
+}
+
+/** Mean next-token loss over fixed validation windows, in batches. */
+export function validationLoss(model: GPT, windows: Int32Array[], batchSize: number): number {
+  let total = 0;
+  for (let i = 0; i < windows.length; i += batchSize) {
+    const batch = windows.slice(i, i + batchSize);
+    const T = batch[0].length;
+    total += tf.tidy(() => {
+      const ids = tf.tensor2d(Array.from(batch, (w) => Array.from(w)), [batch.length, T], "int32");
+      return nextTokenLoss(model, ids, tf.ones([batch.length, T]) as tf.Tensor2D).dataSync()[0] * batch.length;
+    });
+  }
+  return total / windows.length;
+}
+
+function optimizerBytes(opt: AdamW): Buffer {
+  const state = opt.getState();
+  const tensors = new Map<string, NamedTensor>();
+  for (const [kind, values] of [["m", state.m], ["v", state.v]] as const) {
+    for (const [name, arr] of Object.entries(values)) tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
+  }
+  return encodeSafetensors(tensors, { step: String(state.step) });
+}
+
+function restoreOptimizer(opt: AdamW, file: string): void {
+  const { tensors, metadata } = readSafetensors(file);
+  const pick = (kind: string) => Object.fromEntries([...tensors].filter(([n]) => n.startsWith(`${kind}/`)).map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]));
+  opt.setState({ step: Number(metadata.step), m: pick("m"), v: pick("v") });
+}
+
+function sameConfig(a: PretrainConfig, b: PretrainConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Runs (or resumes) pre-training; returns the trained model, which the caller disposes. */
+export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
+  const { config: c, tokenizer, onEvent = () => undefined } = args;
+  const modelConfig = gptConfig({ ...c.model, vocabSize: tokenizer.vocabSize });
+  const T = modelConfig.blockSize;
+  const latest = path.join(args.outDir, "latest");
+  const evalSet = fixedWindows(args.validationStream, c.evalWindows, T);
+
+  let model: GPT;
+  let state: PretrainState = { step: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], samples: [] };
+  const resuming = (args.resume ?? true) && fs.existsSync(path.join(latest, "state.json"));
+  if (resuming) {
+    const saved = JSON.parse(fs.readFileSync(path.join(latest, "state.json"), "utf8")) as PretrainState;
+    if (!sameConfig(saved.config, c)) {
+      throw new Error(`${latest} holds a run with another config; resume with the same config, or use another output folder (or resume: false to start over).`);
+    }
+    model = loadCheckpoint(latest).model;
+    state = saved;
+  } else {
+    model = new GPT(modelConfig, c.seed);
+  }
+  const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
+  if (resuming) {
+    restoreOptimizer(opt, path.join(latest, "optimizer.safetensors"));
+    onEvent({ kind: "resume", step: state.step });
+  }
+  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
+  const vars = model.trainableVariables();
+
+  const save = () => {
+    saveCheckpoint(model, latest, {
+      overwrite: true,
+      tokenizer,
+      extraFiles: { "optimizer.safetensors": optimizerBytes(opt), "state.json": `${JSON.stringify(state, null, 1)}\n` },
+    });
+    onEvent({ kind: "checkpoint", step: state.step, folder: latest });
+  };
+  const evaluate = () => {
+    const loss = validationLoss(model, evalSet, c.batchSize);
+    const last = state.history[state.history.length - 1];
+    if (last && last.step === state.step) { last.validationLoss = loss; last.perplexity = Math.exp(loss); }
+    onEvent({ kind: "eval", step: state.step, validationLoss: loss, perplexity: Math.exp(loss) });
+    return loss;
+  };
+  const sample = () => {
+    for (const prompt of c.samplePrompts) {
+      const g = generate(model, tokenizer, prompt, { maxNewTokens: c.sampleTokens, temperature: 0.8, topK: 40, seed: `${c.seed}/${state.step}` });
+      state.samples.push({ step: state.step, prompt, text: g.text });
+      onEvent({ kind: "sample", step: state.step, prompt, text: g.text });
+    }
+  };
+
+  const startStep = state.step;
+  const t0 = performance.now();
+  const elapsedBefore = state.elapsedSeconds;
+  try {
+    while (state.step < c.steps) {
+      if (args.stopAfterSteps !== undefined && state.step - startStep >= args.stopAfterSteps) break;
+      const step = state.step + 1; // 1-based optimizer step
+      const lr = learningRateAt(step, { warmupSteps: c.warmupSteps, totalSteps: c.steps, learningRate: c.learningRate, minLearningRate: c.minLearningRate });
+      const { ids, mask } = randomWindows(args.trainStream, c.batchSize, T, c.seed, step);
+      const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids, mask, { training: true, dropoutSeed: step }), vars);
+      const loss = value.dataSync()[0];
+      const byName = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, g as tf.Tensor]));
+      if (!Number.isFinite(loss)) {
+        tf.dispose([ids, mask, value, ...Object.values(grads)]);
+        throw new Error(`Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${state.step}) is in ${latest}. ` +
+          "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.");
+      }
+      const { grads: clipped, norm } = clipByGlobalNorm(byName, c.gradClip);
+      opt.apply(clipped, lr);
+      tf.dispose([ids, mask, value, ...Object.values(grads), ...clipped.values()]);
+      state.step = step;
+      state.tokensSeen += c.batchSize * T;
+      const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
+      state.elapsedSeconds = elapsed;
+      state.history.push({ step, trainLoss: loss });
+      const rate = ((step - startStep) * c.batchSize * T) / ((performance.now() - t0) / 1000);
+      onEvent({ kind: "step", step, steps: c.steps, loss, learningRate: lr, gradNorm: norm, tokensPerSecond: rate,
+        elapsedSeconds: elapsed, etaSeconds: ((c.steps - step) * c.batchSize * T) / rate });
+      if (step % c.evalEvery === 0 || step === c.steps) evaluate();
+      if ((c.sampleEvery > 0 && step % c.sampleEvery === 0) || step === c.steps) sample();
+      if (step % c.checkpointEvery === 0 || step === c.steps) save();
+      await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
+    }
+    if (state.step !== startStep && state.step % c.checkpointEvery !== 0 && state.step !== c.steps) save();
+    const finalLoss = state.history.length && state.history[state.history.length - 1].validationLoss !== undefined
+      ? state.history[state.history.length - 1].validationLoss! : validationLoss(model, evalSet, c.batchSize);
+    return { model, state, validationLoss: finalLoss };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    opt.dispose();
+  }
+}
