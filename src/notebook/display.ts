@@ -93,15 +93,18 @@ function cellText(v: unknown): string {
 /** A table as an HTML bundle with an aligned text twin. Columns default to the first row's keys. */
 export function tableBundle(rows: readonly Record<string, unknown>[], options: { title?: string; columns?: string[] } = {}): DisplayBundle {
   const columns = options.columns ?? Object.keys(rows[0] ?? {});
-  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
+  const raw = rows.map((r) => columns.map((c) => cellText(r[c])));
+  // The text form keeps one line per row (a newline inside a cell is shown as "\n");
+  // the HTML form keeps the newlines themselves (white-space: pre-wrap).
+  const cells = raw.map((row) => row.map((v) => v.replace(/\n/g, "\\n")));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
   const text = [options.title, line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)]
     .filter((l): l is string => l !== undefined).join("\n");
   const html = [
     options.title ? `<p><b>${escapeHtml(options.title)}</b></p>` : "",
-    "<table><thead><tr>", ...columns.map((c) => `<th>${escapeHtml(c)}</th>`), "</tr></thead><tbody>",
-    ...cells.map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`),
+    "<table><thead><tr>", ...columns.map((c) => `<th>${escapeHtml(c)}</th>`), "</tr></thead><tbody style=\"white-space: pre-wrap; text-align: left\">",
+    ...raw.map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`),
     "</tbody></table>",
   ].join("");
   return { data: { "text/html": html, "text/plain": text } };

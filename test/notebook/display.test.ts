@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  LiveCurves,
   barChart, closePngRenderer, figureBundle, figureToText, lineChart, liveDisplay, PLOTLY_MIME,
   setDisplaySink, showFigure, showTable, tableBundle, type DisplayBundle,
 } from "../../src/index";
@@ -47,7 +48,10 @@ describe("notebook displays", () => {
   it("renders a table as HTML with an aligned text twin, escaping HTML", () => {
     const b = tableBundle([{ name: "a<b", score: 0.123456 }, { name: "c", score: 2 }], { title: "Scores" });
     assert.equal(b.data["text/plain"], "Scores\nname  score\n----  ------\na<b   0.1235\nc     2");
-    assert.match(b.data["text/html"] as string, /<td>a&lt;b<\/td><td>0.1235<\/td>/);
+    assert.match(b.data["text/html"] as string, /<tbody style="white-space: pre-wrap; text-align: left"><tr><td>a&lt;b<\/td><td>0.1235<\/td>/);
+    const multi = tableBundle([{ prompt: "line one\nline two", n: 1 }]);
+    assert.equal(multi.data["text/plain"], "prompt              n\n------------------  -\nline one\\nline two  1");
+    assert.match(multi.data["text/html"] as string, />line one\nline two</);
     showTable([{ x: 1 }]);
     assert.equal(sent.length, 1);
   });
@@ -69,4 +73,19 @@ describe("notebook displays", () => {
     const long = lineChart("Long", [{ name: "s", x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, () => 1 / 3) }], { x: "x", y: "y" });
     assert.match(figureToText(long), /x: \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(20 values\)\]\n {4}y: \[0.3333,/);
   });
+
+  it("grows live curves in place, throttled, and finishes with a PNG", async () => {
+    const curves = new LiveCurves("Loss", { x: "step", y: "loss" }, 60_000);
+    curves.add("train", 1, 5);
+    curves.add("train", 2, 4);
+    curves.add("validation", 2, 4.5);
+    await curves.finish();
+    assert.equal(sent.length, 2, "one throttled redraw, then the final one");
+    assert.ok(sent.every((s) => s.id === sent[0].id));
+    const final = sent[1].bundle.data;
+    assert.ok(typeof final["image/png"] === "string");
+    const fig = final[PLOTLY_MIME] as { data: { name: string; y: number[] }[] };
+    assert.deepEqual(fig.data.map((d) => [d.name, d.y]), [["train", [5, 4]], ["validation", [4.5]]]);
+  });
 });
+

@@ -1,0 +1,63 @@
+// The shipped base model (data/models/review-gpt-base) is what its model card says it is.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { BPETokenizer, initBackend, loadCheckpoint } from "../../src/index";
+import { loadPretrainingCorpus } from "../../src/data/pretraining-corpus";
+import { DEFAULT_PRETRAIN_CONFIG, validationLoss } from "../../src/train/pretrain";
+import { fixedWindows, tokenStream } from "../../src/train/token-stream";
+import { ROOT } from "../support/notebooks";
+
+const MODEL_DIR = path.join(ROOT, "data", "models", "review-gpt-base");
+
+/** A value from the model card's two-column tables: "| name | value |". */
+function cardValue(card: string, name: string): string {
+  const row = card.split("\n").find((l) => l.startsWith(`| ${name} |`));
+  assert.ok(row, `the model card has no row "${name}"`);
+  return row.split("|")[2].trim();
+}
+
+describe("the shipped base model", function () {
+  this.timeout(300_000);
+  const card = fs.readFileSync(path.join(MODEL_DIR, "README.md"), "utf8");
+  before(async () => { await initBackend({ quiet: true }); });
+
+  it("is a Hugging Face checkpoint under 25 MB whose architecture matches its model card", () => {
+    const files = fs.readdirSync(MODEL_DIR);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt", "README.md", "training-log.json"]) {
+      assert.ok(files.includes(f), `${f} is missing`);
+    }
+    const bytes = files.reduce((n, f) => n + fs.statSync(path.join(MODEL_DIR, f)).size, 0);
+    assert.ok(bytes < 25 * 1024 * 1024, `${bytes} bytes`);
+    const { model, config } = loadCheckpoint(MODEL_DIR);
+    assert.equal(cardValue(card, "parameters"), model.parameterCount().toLocaleString());
+    assert.equal(cardValue(card, "layers, heads, width"), `${config.nLayer}, ${config.nHead}, ${config.nEmbd}`);
+    assert.equal(cardValue(card, "context window"), `${config.blockSize} tokens`);
+    const tokenizer = BPETokenizer.fromPretrained(MODEL_DIR);
+    assert.equal(tokenizer.vocabSize, config.vocabSize);
+    assert.match(cardValue(card, "vocabulary"), new RegExp(`^${config.vocabSize} byte-level BPE`));
+    model.dispose();
+  });
+
+  it("has the validation perplexity its model card reports, on the same held-out documents", () => {
+    const { model, config } = loadCheckpoint(MODEL_DIR);
+    const tokenizer = BPETokenizer.fromPretrained(MODEL_DIR);
+    const corpus = loadPretrainingCorpus({ seed: DEFAULT_PRETRAIN_CONFIG.seed });
+    const windows = fixedWindows(tokenStream(corpus.validation, tokenizer), DEFAULT_PRETRAIN_CONFIG.evalWindows, config.blockSize);
+    const before = tf.memory().numTensors;
+    const loss = validationLoss(model, windows, DEFAULT_PRETRAIN_CONFIG.batchSize);
+    assert.equal(tf.memory().numTensors, before);
+    const reported = Number(cardValue(card, "final validation loss"));
+    assert.ok(Math.abs(loss - reported) < 0.01, `validation loss ${loss.toFixed(4)} vs the card's ${reported}`);
+    const perplexity = Number(cardValue(card, "final validation perplexity"));
+    assert.ok(Math.abs(Math.exp(loss) - perplexity) / perplexity < 0.02, `perplexity ${Math.exp(loss)} vs ${perplexity}`);
+    model.dispose();
+  });
+
+  it("learned something: far below the loss of a uniform guess", () => {
+    const reported = Number(cardValue(card, "final validation loss"));
+    const vocab = JSON.parse(fs.readFileSync(path.join(MODEL_DIR, "config.json"), "utf8")).vocab_size;
+    assert.ok(reported < Math.log(vocab) - 3, `validation loss ${reported} vs ln ${vocab} = ${Math.log(vocab).toFixed(2)}`);
+  });
+});
