@@ -22,7 +22,7 @@ export { GPT } from "./model/gpt";
 export type { KVCache, ForwardOptions } from "./model/gpt";
 export { gptConfig, gptPreset, countParameters, GPT_PRESETS, DEFAULT_GPT_CONFIG } from "./model/config";
 export type { GPTConfig, GPTPresetName } from "./model/config";
-export { loadCheckpoint, saveCheckpoint, configFromHF, configToHF } from "./model/checkpoint";
+export { loadCheckpoint, loadModelConfig, saveCheckpoint, configFromHF, configToHF } from "./model/checkpoint";
 export type { LoadedCheckpoint, SaveOptions } from "./model/checkpoint";
 export { readSafetensors, writeSafetensors } from "./model/safetensors";
 export { generate, pickToken } from "./model/generate";

@@ -109,6 +109,13 @@ export interface LoadedCheckpoint {
   hfConfig: HFGPT2Config;
 }
 
+/** The GPTConfig of a checkpoint folder, read from its config.json alone (no weights loaded). */
+export function loadModelConfig(folder: string): GPTConfig {
+  const file = path.join(folder, "config.json");
+  if (!fs.existsSync(file)) throw new Error(`${folder} has no config.json; is it a Hugging Face checkpoint folder?`);
+  return configFromHF(JSON.parse(fs.readFileSync(file, "utf8")), file);
+}
+
 /** Loads config.json + model.safetensors from a local folder into a GPT. */
 export function loadCheckpoint(folder: string): LoadedCheckpoint {
   const configFile = path.join(folder, "config.json");
@@ -154,6 +161,7 @@ export function saveCheckpoint(model: GPT, folder: string, options: SaveOptions 
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.saving-`));
   try {
+    fs.chmodSync(staging, 0o755); // mkdtemp makes it private; a checkpoint folder is an ordinary one
     const eos = options.tokenizer?.eosTokenId;
     writeFileAtomic(path.join(staging, "config.json"), `${JSON.stringify(configToHF(model.config, { bosTokenId: eos, eosTokenId: eos }), null, 2)}\n`);
     const tensors = new Map<string, NamedTensor>();
