@@ -8,6 +8,7 @@
 // The result is a BPETokenizer (tokenizer.ts): the same pre-tokenizer, byte alphabet and merge rule
 // as GPT-2, only with merges learned from your corpus.
 import { BPETokenizer, byteSymbols, END_OF_TEXT, preTokenize, specialTokenPattern, splitOnSpecialTokens } from "./tokenizer";
+import { BinaryHeap } from "./binary-heap";
 
 export interface TrainBPEOptions {
   /** Size of the final vocabulary: 256 byte symbols + learned tokens + special tokens. */
@@ -95,7 +96,7 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
     for (let i = 0; i + 1 < s.length; i++) change(s[i], s[i + 1], w, freqs[w]);
   });
 
-  const heap = new PairHeap((x, y) => {
+  const heap = new BinaryHeap<PairEntry>((x, y) => {
     if (x.count !== y.count) return x.count > y.count;
     const [xa, xb] = [Math.floor(x.key / vocabSize), x.key % vocabSize];
     const [ya, yb] = [Math.floor(y.key / vocabSize), y.key % vocabSize];
@@ -178,54 +179,12 @@ interface PairEntry {
  * so every live pair has an entry at least as high as its count: an entry above the current count is
  * re-queued with it, and one below it is dropped (a newer, higher entry exists).
  */
-function popCurrent(heap: PairHeap, pairCount: Map<number, number>): PairEntry | undefined {
+function popCurrent(heap: BinaryHeap<PairEntry>, pairCount: Map<number, number>): PairEntry | undefined {
   while (heap.size > 0) {
-    const top = heap.pop();
+    const top = heap.pop()!;
     const count = pairCount.get(top.key) ?? 0;
     if (count === top.count) return top;
     if (count > 0 && count < top.count) heap.push({ key: top.key, count });
   }
   return undefined;
-}
-
-/** A binary heap of pairs; `before(x, y)` says x should come out first. */
-class PairHeap {
-  private readonly items: PairEntry[] = [];
-
-  constructor(private readonly before: (x: PairEntry, y: PairEntry) => boolean) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(entry: PairEntry): void {
-    const a = this.items;
-    let i = a.push(entry) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(entry, a[parent])) break;
-      a[i] = a[parent];
-      i = parent;
-    }
-    a[i] = entry;
-  }
-
-  pop(): PairEntry {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop() as PairEntry;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= a.length) break;
-        if (child + 1 < a.length && this.before(a[child + 1], a[child])) child++;
-        if (!this.before(a[child], last)) break;
-        a[i] = a[child];
-        i = child;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
 }

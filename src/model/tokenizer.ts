@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "./atomic-write";
+import { BinaryHeap } from "./binary-heap";
 
 /** GPT-2's end-of-text token: it separates documents in training and ends every example. */
 export const END_OF_TEXT = "<|endoftext|>";
@@ -374,7 +375,7 @@ export class BPETokenizer {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
-    const heap = new MinHeap(); // entries rank * n + position: smaller rank first, then leftmost
+    const heap = new BinaryHeap<number>((x, y) => x < y); // entries rank * n + position: smaller rank first, then leftmost
     const consider = (pos: number) => {
       if (next[pos] < 0) return;
       const rank = this.mergeRank.get(sym[pos] * PAIR_BASE + sym[next[pos]]);
@@ -382,7 +383,7 @@ export class BPETokenizer {
     };
     for (let i = 0; i + 1 < n; i++) consider(i);
     while (heap.size > 0) {
-      const entry = heap.pop();
+      const entry = heap.pop()!;
       const pos = entry % n;
       const rank = (entry - pos) / n;
       const right = next[pos];
@@ -455,46 +456,6 @@ export class BPETokenizer {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** A binary min-heap of numbers (the merge queue of applyMerges). */
-class MinHeap {
-  private readonly items: number[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(value: number): void {
-    const a = this.items;
-    let i = a.push(value) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent] <= value) break;
-      a[i] = a[parent];
-      i = parent;
-    }
-    a[i] = value;
-  }
-
-  pop(): number {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop() as number;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= a.length) break;
-        if (child + 1 < a.length && a[child + 1] < a[child]) child++;
-        if (a[child] >= last) break;
-        a[i] = a[child];
-        i = child;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-}
 
 /** Parses merges.txt: an optional "#version" first line, then "left right" per line. */
 export function parseMergesTxt(text: string, file = "merges.txt"): [string, string][] {
