@@ -70,3 +70,5 @@ export { buildFewShotPrompt, fewShotBudget } from "./prompts/few-shot";
 export type { FewShotOptions, FewShotPrompt, ShotExample } from "./prompts/few-shot";
 export { tokenLengthStats, summarizeLengths, percentile } from "./prompts/token-stats";
 export type { TokenCounter, TokenStats, TokenStatsOptions, LengthSummary } from "./prompts/token-stats";
+export { tokenizeExamples, epochBatches } from "./train/sft-batches";
+export type { TokenizedExample, TokenizeOptions, Batch, BatchOptions } from "./train/sft-batches";
