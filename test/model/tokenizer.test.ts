@@ -15,8 +15,7 @@ import { trainBPE } from "../../src/model/bpe-train";
 import { BPETokenizer, byteSymbols, preTokenize } from "../../src/model/tokenizer";
 import { SeededRandom } from "../../src/runtime/random";
 
-const ROOT = path.resolve(__dirname, "../..");
-const PYTHON = path.resolve(ROOT, ".venv/bin/python");
+import { ROOT, VENV_PYTHON as PYTHON } from "../support/notebooks";
 const SCRIPT = path.join(ROOT, "kernel", "reference", "tokenizer_reference.py");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "tokenizer");
 const STRINGS_FILE = path.join(FIXTURES, "strings.json");
