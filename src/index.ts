@@ -72,3 +72,9 @@ export { tokenLengthStats, summarizeLengths, percentile } from "./prompts/token-
 export type { TokenCounter, TokenStats, TokenStatsOptions, LengthSummary } from "./prompts/token-stats";
 export { tokenizeExamples, epochBatches } from "./train/sft-batches";
 export type { TokenizedExample, TokenizeOptions, Batch, BatchOptions } from "./train/sft-batches";
+export { generateBatch } from "./model/generate-batch";
+export type { BatchGenerateOptions } from "./model/generate-batch";
+export { finetune, finetuneConfig, copyModel, maskedValidationLoss, accumulatedGradients, DEFAULT_FINETUNE_CONFIG } from "./train/finetune";
+export type { FinetuneConfig, FinetuneEvent, FinetuneRecord, FinetuneState, FinetuneArgs, FinetuneResult } from "./train/finetune";
+export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
+export type { EvalExample, AnsweredExample, Evaluation, GenerationEvalOptions } from "./eval/evaluate";

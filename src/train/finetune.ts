@@ -1,0 +1,385 @@
+// Full fine-tuning: every weight of a pre-trained GPT learns to answer instructions.
+//
+// The examples are tokenized with a loss mask over the completion and the end-of-text token
+// (sft-batches.ts), so the cross-entropy grades only the answer. Each epoch visits every training
+// example once, in seeded, length-bucketed batches; `gradAccumulation` micro-batches make one
+// AdamW step (warm-up then cosine learning rate, gradients clipped by their global norm). After each
+// epoch (or every `evalEvery` steps) the model answers the validation prompts: validation loss and
+// validation accuracy by generation. The best model so far is saved in <outDir>/best; with
+// `patience`, training stops once that many evaluations pass without a better one.
+//
+// Everything needed to resume (weights, optimizer moments, position in the epoch, history) is saved
+// atomically in <outDir>/latest at each evaluation and every `checkpointEvery` steps: a resumed run
+// makes exactly the updates an uninterrupted run makes. A loss that is NaN or infinite stops the run
+// with a message, and <outDir>/latest keeps the last good state.
+//
+//   const run = await finetune({ base, tokenizer, train, validation, config: finetuneConfig({ epochs: 3 }), outDir: "runs/sentiment" });
+//   run.model  // the best model (by validation accuracy), which the caller disposes
+import fs from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
+import { GPT } from "../model/gpt";
+import type { TextCodec } from "../model/generate";
+import { encodeSafetensors, readSafetensors, type NamedTensor } from "../model/safetensors";
+import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
+import { nextTokenLoss } from "./loss";
+import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
+import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
+
+export interface FinetuneConfig {
+  /** Peak learning rate (fine-tuning uses less than pre-training: the weights are already good). */
+  learningRate: number;
+  /** Learning rate at the end of the cosine, as a fraction of the peak. */
+  minLearningRateRatio: number;
+  /** Passes over the training examples. */
+  epochs: number;
+  /** Examples per micro-batch (one forward and backward pass). */
+  batchSize: number;
+  /** Micro-batches per optimizer step: the effective batch is batchSize x gradAccumulation. */
+  gradAccumulation: number;
+  /** Longest example in tokens (at most the model's window); longer ones are left out, counted. */
+  maxLength: number;
+  /** Fraction of the optimizer steps spent warming the learning rate up from 0. */
+  warmupFraction: number;
+  /** Decoupled weight decay on matrices and embeddings (never biases or layer norms). */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Gradients are scaled down when their global norm exceeds this. */
+  gradClip: number;
+  /** Dropout while training (0: none). Small data overfits; 0.1 slows that down. */
+  dropout: number;
+  /** Evaluate on the validation split every this many optimizer steps; 0: at the end of each epoch. */
+  evalEvery: number;
+  /** Validation examples answered by generation at each evaluation (0: all). */
+  validationLimit: number;
+  /** Stop after this many evaluations without a better validation accuracy (0: never stop early). */
+  patience: number;
+  /** Save a resumable checkpoint every this many optimizer steps (besides each evaluation). */
+  checkpointEvery: number;
+  /** Seed of the batch order and dropout: the same seed gives the same run. */
+  seed: number;
+}
+
+export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
+  learningRate: 5e-4,
+  minLearningRateRatio: 0.1,
+  epochs: 4,
+  batchSize: 16,
+  gradAccumulation: 1,
+  maxLength: 128,
+  warmupFraction: 0.1,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  gradClip: 1.0,
+  dropout: 0,
+  evalEvery: 0,
+  validationLimit: 0,
+  patience: 0,
+  checkpointEvery: 100,
+  seed: 0,
+};
+
+/** Fills defaults and checks a config; unknown fields and bad values throw, naming the field. */
+export function finetuneConfig(overrides: Partial<FinetuneConfig> & Record<string, unknown> = {}): FinetuneConfig {
+  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_FINETUNE_CONFIG));
+  if (unknown.length) throw new Error(`FinetuneConfig: unknown field(s) ${unknown.join(", ")}; the fields are ${Object.keys(DEFAULT_FINETUNE_CONFIG).join(", ")}.`);
+  const c: FinetuneConfig = { ...DEFAULT_FINETUNE_CONFIG, ...overrides };
+  for (const f of ["epochs", "batchSize", "gradAccumulation", "maxLength", "checkpointEvery"] as const) {
+    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`FinetuneConfig.${f} must be a positive integer, got ${c[f]}.`);
+  }
+  for (const f of ["evalEvery", "validationLimit", "patience"] as const) {
+    if (!Number.isInteger(c[f]) || c[f] < 0) throw new Error(`FinetuneConfig.${f} must be a whole number >= 0, got ${c[f]}.`);
+  }
+  if (!(c.learningRate > 0)) throw new Error(`FinetuneConfig.learningRate must be > 0, got ${c.learningRate}.`);
+  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`FinetuneConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}.`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction < 1)) throw new Error(`FinetuneConfig.warmupFraction must be in [0, 1), got ${c.warmupFraction}.`);
+  if (!(c.weightDecay >= 0)) throw new Error(`FinetuneConfig.weightDecay must be >= 0, got ${c.weightDecay}.`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`FinetuneConfig.dropout must be in [0, 1), got ${c.dropout}.`);
+  if (!(c.gradClip > 0)) throw new Error(`FinetuneConfig.gradClip must be > 0, got ${c.gradClip}.`);
+  if (!Number.isInteger(c.seed)) throw new Error(`FinetuneConfig.seed must be an integer, got ${c.seed}.`);
+  return c;
+}
+
+export type FinetuneEvent =
+  | { kind: "start"; steps: number; stepsPerEpoch: number; trainExamples: number; skipped: number; resumedAt: number }
+  | { kind: "step"; step: number; steps: number; epoch: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number }
+  | { kind: "eval"; step: number; epoch: number; validationLoss: number; validationAccuracy: number; invalid: number; best: boolean }
+  | { kind: "checkpoint"; step: number; folder: string }
+  | { kind: "early-stop"; step: number; bestStep: number }
+  | { kind: "resume"; step: number };
+
+export interface FinetuneRecord {
+  step: number;
+  /** Epochs completed, fractional: 1.5 is halfway through the second epoch. */
+  epoch: number;
+  trainLoss: number;
+  learningRate: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
+}
+
+/** Saved as state.json beside the weights, so that a run can resume exactly where it stopped. */
+export interface FinetuneState {
+  step: number;
+  /** Next micro-batch to run: epoch (0-based) and batch index within it. */
+  epoch: number;
+  batch: number;
+  tokensSeen: number;
+  elapsedSeconds: number;
+  config: FinetuneConfig;
+  history: FinetuneRecord[];
+  best: { step: number; validationAccuracy: number; validationLoss: number } | null;
+  evaluationsSinceBest: number;
+  stoppedEarly: boolean;
+}
+
+export interface FinetuneArgs {
+  /** The pre-trained model; it is copied, never changed. */
+  base: GPT;
+  tokenizer: TextCodec & { eosTokenId?: number; save(folder: string): void };
+  /** Training examples (prompt and completion), or examples already tokenized with their loss masks. */
+  train: readonly { prompt: string; completion: string; sourceId?: string }[] | readonly TokenizedExample[];
+  /** Validation examples: their loss, and their accuracy when the model answers by generation. */
+  validation: readonly EvalExample[];
+  config: FinetuneConfig;
+  /** Folder for <outDir>/latest (resumable) and <outDir>/best (the best model, with its tokenizer). */
+  outDir: string;
+  /** Continue from <outDir>/latest when it exists (default true); false starts over. */
+  resume?: boolean;
+  onEvent?: (e: FinetuneEvent) => void;
+  /** Stop (after saving) once this many optimizer steps have run in this call: for tests of resuming. */
+  stopAfterSteps?: number;
+}
+
+export interface FinetuneResult {
+  /** The best model by validation accuracy (the last one if there was no evaluation). The caller disposes it. */
+  model: GPT;
+  state: FinetuneState;
+  /** Where the best model is saved (with its tokenizer): loadCheckpoint(bestFolder). */
+  bestFolder: string;
+  /** Examples left out because they were longer than maxLength. */
+  skipped: number;
+}
+
+/** A copy of a model's weights in a new model, with a changed dropout (the only setting fine-tuning may change). */
+export function copyModel(base: GPT, dropout = base.config.dropout): GPT {
+  const weights = new Map([...base.params].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  return new GPT({ ...base.config, dropout }, 0, weights);
+}
+
+/** Mean masked loss over tokenized examples (weighted by supervised tokens, as one big batch would). */
+export function maskedValidationLoss(model: GPT, examples: readonly TokenizedExample[], batchSize: number, padId: number): number {
+  let total = 0;
+  let count = 0;
+  for (const batch of epochBatches(examples, { batchSize, seed: 0, epoch: 0, bucketByLength: false, padId })) {
+    const n = supervisedTokens(batch);
+    total += tf.tidy(() => nextTokenLoss(model, tf.tensor2d(batch.inputIds, undefined, "int32"), tf.tensor2d(batch.lossMask)).dataSync()[0]) * n;
+    count += n;
+  }
+  return count === 0 ? NaN : total / count;
+}
+
+/** Tokens the loss grades in a batch (the mask after the one-position shift of next-token prediction). */
+function supervisedTokens(batch: Batch): number {
+  return batch.lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
+}
+
+function optimizerBytes(opt: AdamW): Buffer {
+  const state = opt.getState();
+  const tensors = new Map<string, NamedTensor>();
+  for (const [kind, values] of [["m", state.m], ["v", state.v]] as const) {
+    for (const [name, arr] of Object.entries(values)) tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
+  }
+  return encodeSafetensors(tensors, { step: String(state.step) });
+}
+
+function restoreOptimizer(opt: AdamW, file: string): void {
+  const { tensors, metadata } = readSafetensors(file);
+  const pick = (kind: string) => Object.fromEntries([...tensors].filter(([n]) => n.startsWith(`${kind}/`)).map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]));
+  opt.setState({ step: Number(metadata.step), m: pick("m"), v: pick("v") });
+}
+
+/** Runs (or resumes) full fine-tuning; see the header. */
+export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
+  const { config: c, tokenizer, onEvent = () => undefined } = args;
+  const eos = tokenizer.eosTokenId;
+  if (eos === undefined) throw new Error("finetune: the tokenizer has no end-of-text token; the model needs one to learn where an answer stops.");
+  const window = args.base.config.blockSize;
+  if (c.maxLength > window) throw new Error(`FinetuneConfig.maxLength is ${c.maxLength} but the model's context window is ${window}; use at most ${window}.`);
+  if (args.validation.length === 0) throw new Error("finetune: the validation split is empty; fine-tuning needs it to measure progress and pick the best model.");
+
+  const alreadyTokenized = args.train.length > 0 && "inputIds" in args.train[0];
+  const { examples: train, skipped } = alreadyTokenized
+    ? { examples: args.train as readonly TokenizedExample[], skipped: 0 }
+    : tokenizeExamples(args.train as { prompt: string; completion: string }[], tokenizer as TextCodec & { eosTokenId: number }, { maxLength: c.maxLength, onTooLong: "skip" });
+  if (train.length === 0) throw new Error(`finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`);
+  const validationTokens = tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, { maxLength: window, onTooLong: "skip" }).examples;
+  const validationSet = c.validationLimit > 0 ? args.validation.slice(0, c.validationLimit) : args.validation;
+
+  const batchesPerEpoch = Math.ceil(train.length / c.batchSize);
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch / c.gradAccumulation);
+  const totalSteps = stepsPerEpoch * c.epochs;
+  const schedule = { warmupSteps: Math.round(c.warmupFraction * totalSteps), totalSteps, learningRate: c.learningRate, minLearningRate: c.learningRate * c.minLearningRateRatio };
+
+  const latest = path.join(args.outDir, "latest");
+  const bestFolder = path.join(args.outDir, "best");
+  let state: FinetuneState = { step: 0, epoch: 0, batch: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], best: null, evaluationsSinceBest: 0, stoppedEarly: false };
+  const resuming = (args.resume ?? true) && fs.existsSync(path.join(latest, "state.json"));
+  let model: GPT;
+  if (resuming) {
+    const saved = JSON.parse(fs.readFileSync(path.join(latest, "state.json"), "utf8")) as FinetuneState;
+    if (JSON.stringify(saved.config) !== JSON.stringify(c)) {
+      throw new Error(`${latest} holds a fine-tuning run with another config; resume with the same config, use another outDir, or pass resume: false to start over.`);
+    }
+    const loaded = loadCheckpoint(latest).model;
+    model = copyModel(loaded, c.dropout);
+    loaded.dispose();
+    state = saved;
+  } else {
+    if (!(args.resume ?? true)) for (const folder of [latest, bestFolder]) fs.rmSync(folder, { recursive: true, force: true });
+    model = copyModel(args.base, c.dropout);
+  }
+  const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
+  if (resuming) restoreOptimizer(opt, path.join(latest, "optimizer.safetensors"));
+  onEvent({ kind: "start", steps: totalSteps, stepsPerEpoch, trainExamples: train.length, skipped, resumedAt: state.step });
+  if (resuming) onEvent({ kind: "resume", step: state.step });
+
+  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
+  const vars = model.trainableVariables();
+  const saveLatest = () => {
+    saveCheckpoint(model, latest, {
+      overwrite: true,
+      tokenizer,
+      extraFiles: { "optimizer.safetensors": optimizerBytes(opt), "state.json": `${JSON.stringify(state, null, 1)}\n` },
+    });
+    onEvent({ kind: "checkpoint", step: state.step, folder: latest });
+  };
+  const evaluate = () => {
+    const validationLoss = maskedValidationLoss(model, validationTokens, c.batchSize, eos);
+    const report = evaluateByGeneration(model, tokenizer, validationSet).report;
+    const record = state.history[state.history.length - 1];
+    if (record && record.step === state.step) { record.validationLoss = validationLoss; record.validationAccuracy = report.accuracy; }
+    // Better: a higher accuracy, or the same accuracy with a clearly lower loss (noise does not count).
+    const better = state.best === null || report.accuracy > state.best.validationAccuracy ||
+      (report.accuracy === state.best.validationAccuracy && validationLoss < state.best.validationLoss - 1e-3);
+    if (better) {
+      state.best = { step: state.step, validationAccuracy: report.accuracy, validationLoss };
+      state.evaluationsSinceBest = 0;
+      saveCheckpoint(model, bestFolder, { overwrite: true, tokenizer, extraFiles: { "finetune.json": `${JSON.stringify({ ...state.best, config: c }, null, 1)}\n` } });
+    } else {
+      state.evaluationsSinceBest += 1;
+    }
+    onEvent({ kind: "eval", step: state.step, epoch: state.epoch + state.batch / batchesPerEpoch, validationLoss, validationAccuracy: report.accuracy, invalid: report.invalid, best: better });
+  };
+
+  const startStep = state.step;
+  const t0 = performance.now();
+  const elapsedBefore = state.elapsedSeconds;
+  try {
+    while (state.epoch < c.epochs && !state.stoppedEarly) {
+      const batches = epochBatches(train, { batchSize: c.batchSize, seed: c.seed, epoch: state.epoch, padId: eos });
+      while (state.batch < batches.length) {
+        if (args.stopAfterSteps !== undefined && state.step - startStep >= args.stopAfterSteps) {
+          saveLatest();
+          return finish();
+        }
+        const step = state.step + 1;
+        const micro = batches.slice(state.batch, state.batch + c.gradAccumulation);
+        const { loss, grads, tokens } = accumulatedGradients(model, vars, nameOf, micro, step);
+        if (!Number.isFinite(loss)) {
+          tf.dispose([...grads.values()]);
+          throw new Error(`Fine-tuning stopped at step ${step} (epoch ${state.epoch + 1}): the loss is ${loss}. ` +
+            `The last good checkpoint (step ${readSavedStep(latest) ?? "none yet"}) is in ${latest}, and the best model so far in ${bestFolder}. ` +
+            "Lower learningRate or raise warmupFraction, then run again: it resumes from the last good checkpoint.");
+        }
+        const lr = learningRateAt(step, schedule);
+        const { grads: clipped, norm } = clipByGlobalNorm(grads, c.gradClip);
+        opt.apply(clipped, lr);
+        tf.dispose([...grads.values(), ...clipped.values()]);
+
+        state.step = step;
+        state.batch += micro.length;
+        state.tokensSeen += tokens;
+        const endOfEpoch = state.batch >= batches.length;
+        const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
+        state.elapsedSeconds = elapsed;
+        state.history.push({ step, epoch: state.epoch + state.batch / batches.length, trainLoss: loss, learningRate: lr });
+        const rate = (step - startStep) / ((performance.now() - t0) / 1000); // optimizer steps per second
+        onEvent({ kind: "step", step, steps: totalSteps, epoch: state.epoch + state.batch / batches.length, loss, learningRate: lr, gradNorm: norm,
+          tokensPerSecond: (state.tokensSeen / Math.max(elapsed, 1e-9)), elapsedSeconds: elapsed, etaSeconds: (totalSteps - step) / rate });
+        if (endOfEpoch) { state.epoch += 1; state.batch = 0; }
+        const evalNow = c.evalEvery > 0 ? step % c.evalEvery === 0 || step === totalSteps : endOfEpoch;
+        if (evalNow) {
+          evaluate();
+          if (c.patience > 0 && state.evaluationsSinceBest >= c.patience) {
+            state.stoppedEarly = true;
+            onEvent({ kind: "early-stop", step, bestStep: state.best!.step });
+          }
+          saveLatest();
+          if (state.stoppedEarly) break;
+        } else if (step % c.checkpointEvery === 0) {
+          saveLatest();
+        }
+        await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
+        if (endOfEpoch) break;
+      }
+    }
+    if (state.best === null) evaluate(); // a run with no evaluation still leaves a best model
+    if (readSavedStep(latest) !== state.step) saveLatest();
+    return finish();
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    opt.dispose();
+  }
+
+  function finish(): FinetuneResult {
+    // The best model is the one saved in bestFolder; the last one goes unless it is the best.
+    let result = model;
+    if (state.best && fs.existsSync(path.join(bestFolder, "model.safetensors")) && state.best.step !== state.step) {
+      model.dispose();
+      result = loadCheckpoint(bestFolder).model;
+    }
+    return { model: result, state, bestFolder, skipped };
+  }
+}
+
+/** The step a saved checkpoint reached, or undefined when there is none. */
+function readSavedStep(folder: string): number | undefined {
+  const file = path.join(folder, "state.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as FinetuneState).step : undefined;
+}
+
+/**
+ * Loss and gradients of several micro-batches together, as if they were one batch: each micro-batch's
+ * mean loss and gradients are weighted by its supervised tokens, so the result equals the loss of all
+ * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
+ */
+export function accumulatedGradients(model: GPT, vars: tf.Variable[], nameOf: Map<string, string>, micro: readonly Batch[], step: number):
+  { loss: number; grads: Map<string, tf.Tensor>; tokens: number } {
+  const counts = micro.map(supervisedTokens);
+  const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+  let loss = 0;
+  let tokens = 0;
+  let sum: Map<string, tf.Tensor> | undefined;
+  micro.forEach((batch, i) => {
+    const weight = counts[i] / total;
+    const ids = tf.tensor2d(batch.inputIds, undefined, "int32"); // (B, T)
+    const mask = tf.tensor2d(batch.lossMask); // (B, T)
+    const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids as tf.Tensor2D, mask as tf.Tensor2D, { training: true, dropoutSeed: step * 1000 + i }), vars);
+    loss += value.dataSync()[0] * weight;
+    tokens += batch.tokens;
+    const scaled = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, micro.length === 1 ? g : tf.tidy(() => tf.mul(g, weight))] as [string, tf.Tensor]));
+    if (micro.length > 1) tf.dispose(Object.values(grads));
+    if (!sum) sum = scaled;
+    else {
+      for (const [name, g] of scaled) { const prev = sum.get(name)!; sum.set(name, tf.add(prev, g)); tf.dispose([prev, g]); }
+    }
+    tf.dispose([ids, mask, value]);
+  });
+  return { loss, grads: sum!, tokens };
+}
