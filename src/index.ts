@@ -78,3 +78,7 @@ export { finetune, finetuneConfig, copyModel, maskedValidationLoss, accumulatedG
 export type { FinetuneConfig, FinetuneEvent, FinetuneRecord, FinetuneState, FinetuneArgs, FinetuneResult } from "./train/finetune";
 export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
 export type { EvalExample, AnsweredExample, Evaluation, GenerationEvalOptions } from "./eval/evaluate";
+export { normalizeAnswer, accuracyReport, accuracyRows, wilsonInterval, confusionMatrix, confusionRows, chanceAccuracy } from "./eval/metrics";
+export type { Prediction, AccuracyStats, AccuracyReport, NormalizeAnswerOptions, ConfusionMatrix } from "./eval/metrics";
+export { trainBagOfWords, tuneBagOfWords, bagOfWordsConfig, bagOfWordsTokens, DEFAULT_BAG_OF_WORDS_CONFIG } from "./eval/bag-of-words";
+export type { BagOfWordsConfig, BagOfWordsModel, BagOfWordsTrainingSummary, BagOfWordsTuneResult, LabelledText } from "./eval/bag-of-words";
