@@ -1,0 +1,156 @@
+// The lesson's experiment in one place: its hyperparameters, the data they make, the base model,
+// and the fine-tuned model they lead to. Notebooks and `npm run finetune` go through here, so that
+// the one hyperparameters cell of a notebook decides every number below it.
+//
+//   const hp = lessonHyperparameters({ epochs: 3, seed: 1 });
+//   const data = lessonData(hp);                  // reviews, instruction examples, train/validation/test
+//   const base = loadBaseModel();                 // the embedded pre-trained model and its tokenizer
+//   const run = await ensureFinetuned(hp, base, data, { onEvent });  // trains, or reuses a finished run
+//
+// A fine-tuning run is saved under runs/finetune-<hash of the hyperparameters>: changing any of them
+// makes a new run, and running a notebook again with the same ones reuses the finished model.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { embeddedReviews, type EmbeddedDatasetName } from "../data/embedded";
+import type { ReviewRecord } from "../data/reviews";
+import { splitDataset, type DatasetSplits } from "../data/split";
+import { loadCheckpoint } from "../model/checkpoint";
+import type { GPT } from "../model/gpt";
+import { BPETokenizer } from "../model/tokenizer";
+import { buildInstructionDataset, type InstructionExample } from "../prompts/instruction-dataset";
+import { getTemplate } from "../prompts/registry";
+import { projectPath } from "../runtime/paths";
+import { finetune, finetuneConfig, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
+
+/** Everything a learner may change, with the lesson's defaults. */
+export interface LessonHyperparameters {
+  /** Which embedded review dataset to fine-tune and test on. */
+  dataset: EmbeddedDatasetName;
+  /** Prompt templates the instruction examples are rendered with (ids from the template library). */
+  templates: string[];
+  /** "one-per-record": each review gets one of the templates; "all-per-record": every template. */
+  templateMode: "one-per-record" | "all-per-record";
+  /** Seed of the split, the template draw, the batch order and the few-shot examples. */
+  seed: number;
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  /** Micro-batches per optimizer step. */
+  gradAccumulation: number;
+  /** Longest training example in tokens (at most the model's 128-token window). */
+  maxLength: number;
+  /** Share of the steps spent warming the learning rate up. */
+  warmupFraction: number;
+  weightDecay: number;
+  dropout: number;
+  /** Stop after this many epochs without a better validation accuracy (0: train every epoch). */
+  patience: number;
+  /** Shots of the base model's few-shot prompts in the comparison (one-shot is always there). */
+  fewShot: number;
+}
+
+export const DEFAULT_LESSON_HYPERPARAMETERS: LessonHyperparameters = {
+  dataset: "amazon",
+  templates: ["sentiment-classify"],
+  templateMode: "one-per-record",
+  seed: 0,
+  learningRate: 5e-4,
+  epochs: 4,
+  batchSize: 16,
+  gradAccumulation: 1,
+  maxLength: 96,
+  warmupFraction: 0.1,
+  weightDecay: 0.01,
+  dropout: 0,
+  patience: 0,
+  fewShot: 3,
+};
+
+/** Fills defaults and checks the hyperparameters; an unknown name or a bad value throws, naming it. */
+export function lessonHyperparameters(overrides: Partial<LessonHyperparameters> & Record<string, unknown> = {}): LessonHyperparameters {
+  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_LESSON_HYPERPARAMETERS));
+  if (unknown.length) throw new Error(`Hyperparameters: unknown name(s) ${unknown.join(", ")}; the names are ${Object.keys(DEFAULT_LESSON_HYPERPARAMETERS).join(", ")}.`);
+  const hp: LessonHyperparameters = { ...DEFAULT_LESSON_HYPERPARAMETERS, ...overrides };
+  if (!Array.isArray(hp.templates) || hp.templates.length === 0) throw new Error("Hyperparameters.templates: give at least one template id, e.g. [\"sentiment-classify\"].");
+  for (const id of hp.templates) getTemplate(id); // throws with the list of known ids
+  if (!Number.isInteger(hp.fewShot) || hp.fewShot < 1) throw new Error(`Hyperparameters.fewShot must be a whole number >= 1, got ${hp.fewShot}.`);
+  finetuneConfigOf(hp); // checks the training fields, naming the bad one
+  return hp;
+}
+
+/** The fine-tuning config the hyperparameters imply. */
+export function finetuneConfigOf(hp: LessonHyperparameters): FinetuneConfig {
+  return finetuneConfig({
+    learningRate: hp.learningRate, epochs: hp.epochs, batchSize: hp.batchSize, gradAccumulation: hp.gradAccumulation,
+    maxLength: hp.maxLength, warmupFraction: hp.warmupFraction, weightDecay: hp.weightDecay, dropout: hp.dropout,
+    patience: hp.patience, seed: hp.seed,
+  });
+}
+
+export interface LessonData {
+  /** The reviews (sourceId, text, label). */
+  reviews: ReviewRecord[];
+  /** Every review rendered through the templates. */
+  examples: InstructionExample[];
+  /** Train / validation / test (80/10/10, stratified, by review), with a report table. */
+  splits: DatasetSplits<InstructionExample>;
+}
+
+/** The reviews, the instruction dataset and its split, all from the hyperparameters. */
+export function lessonData(hp: LessonHyperparameters): LessonData {
+  const reviews = embeddedReviews(hp.dataset);
+  const examples = buildInstructionDataset(reviews, { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
+  const splits = splitDataset(examples, { seed: hp.seed });
+  return { reviews, examples, splits };
+}
+
+export const BASE_MODEL_DIR = projectPath("data", "models", "review-gpt-base");
+
+export interface BaseModel {
+  model: GPT;
+  tokenizer: BPETokenizer;
+}
+
+/** The embedded pre-trained model (data/models/review-gpt-base) and its tokenizer. */
+export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
+  return { model: loadCheckpoint(folder).model, tokenizer: BPETokenizer.fromPretrained(folder) };
+}
+
+/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash>. */
+export function runFolder(hp: LessonHyperparameters, root = projectPath("runs")): string {
+  const hash = crypto.createHash("sha256").update(JSON.stringify(hp)).digest("hex").slice(0, 10);
+  return path.join(root, `finetune-${hash}`);
+}
+
+export interface FinetunedModel {
+  /** The best fine-tuned model (by validation accuracy); the caller disposes it. */
+  model: GPT;
+  /** The run's history, best step and timing (from state.json). */
+  state: FinetuneState;
+  folder: string;
+  /** True when a finished run was loaded instead of trained. */
+  reused: boolean;
+}
+
+/**
+ * The fine-tuned model for these hyperparameters: loaded when a finished run is saved, otherwise
+ * trained (resuming an interrupted run). `fresh: true` always trains from the start.
+ */
+export async function ensureFinetuned(hp: LessonHyperparameters, base: BaseModel, data: LessonData,
+  options: { onEvent?: (e: FinetuneEvent) => void; fresh?: boolean; root?: string } = {}): Promise<FinetunedModel> {
+  const folder = runFolder(hp, options.root);
+  const stateFile = path.join(folder, "latest", "state.json");
+  if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
+    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as FinetuneState;
+    const finished = state.stoppedEarly || state.epoch >= hp.epochs;
+    if (finished) return { model: loadCheckpoint(path.join(folder, "best")).model, state, folder, reused: true };
+  }
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, "hyperparameters.json"), `${JSON.stringify(hp, null, 1)}\n`);
+  const run = await finetune({
+    base: base.model, tokenizer: base.tokenizer, train: data.splits.train, validation: data.splits.validation,
+    config: finetuneConfigOf(hp), outDir: folder, resume: !options.fresh, onEvent: options.onEvent,
+  });
+  return { model: run.model, state: run.state, folder, reused: false };
+}

@@ -1,0 +1,50 @@
+// Watching fine-tuning: one event handler that draws a live chart in a notebook and a progress bar
+// in a terminal. finetune() reports every step and evaluation through onEvent; this turns them into
+// what the learner sees.
+//
+//   const progress = finetuneProgress();
+//   await finetune({ ..., onEvent: progress.onEvent });
+//   await progress.finish();
+import { ProgressBar, formatDuration } from "../cli/progress";
+import { inNotebook } from "../notebook/display";
+import { LiveCurves } from "../notebook/live-curves";
+import type { FinetuneEvent } from "../train/finetune";
+
+export interface FinetuneProgress {
+  onEvent: (e: FinetuneEvent) => void;
+  /** Final redraw of the charts (notebook) or the last line (terminal). */
+  finish(): Promise<void>;
+}
+
+/** Live loss and validation-accuracy charts in a notebook; a progress bar elsewhere (or always, with mode). */
+export function finetuneProgress(options: { mode?: "notebook" | "terminal" | "silent"; stream?: NodeJS.WriteStream } = {}): FinetuneProgress {
+  const mode = options.mode ?? (inNotebook() ? "notebook" : "terminal");
+  if (mode === "silent") return { onEvent: () => undefined, finish: async () => undefined };
+  if (mode === "terminal") {
+    const bar = new ProgressBar(options.stream ?? process.stdout, 10);
+    return {
+      onEvent: (e) => {
+        if (e.kind === "start") bar.log(`[finetune] ${e.trainExamples} training examples${e.skipped ? ` (${e.skipped} too long, left out)` : ""}, ${e.steps} steps${e.resumedAt ? `, resuming at step ${e.resumedAt}` : ""}`);
+        else if (e.kind === "step") {
+          bar.update(e.step, e.steps, { epoch: e.epoch.toFixed(2), loss: e.loss.toFixed(4), "tok/s": e.tokensPerSecond.toFixed(0), eta: formatDuration(e.etaSeconds) });
+        } else if (e.kind === "eval") {
+          bar.log(`[finetune] step ${e.step} (epoch ${e.epoch.toFixed(2)}): validation loss ${e.validationLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` +
+            `${e.invalid ? ` (${e.invalid} invalid)` : ""}${e.best ? "  best so far, saved" : ""}`);
+        } else if (e.kind === "early-stop") bar.log(`[finetune] stopping early at step ${e.step}: no better validation accuracy since step ${e.bestStep}`);
+      },
+      finish: async () => undefined,
+    };
+  }
+  const loss = new LiveCurves("Fine-tuning: loss on the answer tokens", { x: "epoch", y: "cross-entropy (nats)" });
+  const accuracy = new LiveCurves("Validation accuracy (answers written by the model)", { x: "epoch", y: "accuracy" }, 0);
+  return {
+    onEvent: (e) => {
+      if (e.kind === "step") loss.add("train (per batch)", e.epoch, e.loss);
+      else if (e.kind === "eval") {
+        loss.add("validation", e.epoch, e.validationLoss);
+        accuracy.add("validation accuracy", e.epoch, e.validationAccuracy);
+      }
+    },
+    finish: async () => { await loss.finish(); await accuracy.finish(); },
+  };
+}
