@@ -90,3 +90,5 @@ export { finetuneProgress } from "./lesson/progress";
 export type { FinetuneProgress } from "./lesson/progress";
 export { estimateTrainingMemory, measureTrainingMemory, trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, formatCount, LARGE_GPT2_CONFIGS, MEMORY_TABLE_MODELS } from "./train/memory-cost";
 export type { BatchShape, MemoryOptimizer, MemoryEstimateOptions, ActivationBreakdown, TfjsStepEstimate, TrainingMemoryEstimate, TrainingMemoryMeasurement, MeasureTrainingMemoryOptions, TrainingMemoryTableOptions } from "./train/memory-cost";
+export { gradedTokens, exampleLoss } from "./lesson/inspect";
+export { saveLessonSummary, lessonOutputDir } from "./lesson/summary";

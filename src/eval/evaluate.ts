@@ -69,7 +69,7 @@ function checkExamples(examples: readonly EvalExample[], where: string): void {
 }
 
 export interface GenerationEvalOptions {
-  /** Tokens the model may write per answer (default 4: a label and the end-of-text token fit). */
+  /** Tokens the model may write per answer (default: the longest possible answer's tokens, plus one). */
   maxNewTokens?: number;
   batchSize?: number;
   /** Possible answers per template (default: answerSets of the examples themselves). Pass the
@@ -86,7 +86,10 @@ export function evaluateByGeneration(model: GPT, codec: TextCodec, examples: rea
   const prompts = options.prompts ?? examples.map((e) => e.prompt);
   if (prompts.length !== examples.length) throw new Error(`evaluateByGeneration: ${prompts.length} prompts for ${examples.length} examples; give one prompt per example.`);
   // A new line ends an answer: the model has moved on to something else.
-  const outputs = generateBatch(model, codec, prompts, { maxNewTokens: options.maxNewTokens ?? 4, batchSize: options.batchSize, stopStrings: ["\n"] });
+  // Enough tokens for the longest possible answer and one more (the end-of-text token, or whatever
+  // the model writes instead); more would only cost time.
+  const longest = Math.max(...[...answers.values()].flat().map((a) => codec.encode(` ${a}`).length));
+  const outputs = generateBatch(model, codec, prompts, { maxNewTokens: options.maxNewTokens ?? longest + 1, batchSize: options.batchSize, stopStrings: ["\n"] });
   const predictions = examples.map((e, i): AnsweredExample => {
     const group = e.templateId ?? "all";
     const labels = answers.get(group);

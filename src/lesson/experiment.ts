@@ -117,8 +117,8 @@ export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
   return { model: loadCheckpoint(folder).model, tokenizer: BPETokenizer.fromPretrained(folder) };
 }
 
-/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash>. */
-export function runFolder(hp: LessonHyperparameters, root = projectPath("runs")): string {
+/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash> (WORKBOOK_RUNS_DIR moves runs/). */
+export function runFolder(hp: LessonHyperparameters, root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs")): string {
   const hash = crypto.createHash("sha256").update(JSON.stringify(hp)).digest("hex").slice(0, 10);
   return path.join(root, `finetune-${hash}`);
 }
@@ -144,7 +144,10 @@ export async function ensureFinetuned(hp: LessonHyperparameters, base: BaseModel
   if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as FinetuneState;
     const finished = state.stoppedEarly || state.epoch >= hp.epochs;
-    if (finished) return { model: loadCheckpoint(path.join(folder, "best")).model, state, folder, reused: true };
+    if (finished) {
+      replayHistory(state, options.onEvent);
+      return { model: loadCheckpoint(path.join(folder, "best")).model, state, folder, reused: true };
+    }
   }
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, "hyperparameters.json"), `${JSON.stringify(hp, null, 1)}\n`);
@@ -153,4 +156,17 @@ export async function ensureFinetuned(hp: LessonHyperparameters, base: BaseModel
     config: finetuneConfigOf(hp), outDir: folder, resume: !options.fresh, onEvent: options.onEvent,
   });
   return { model: run.model, state: run.state, folder, reused: false };
+}
+
+/** Sends a finished run's recorded steps and evaluations to onEvent, so its charts draw as if it had just run. */
+function replayHistory(state: FinetuneState, onEvent?: (e: FinetuneEvent) => void): void {
+  if (!onEvent) return;
+  const steps = state.history.length;
+  for (const h of state.history) {
+    onEvent({ kind: "step", step: h.step, steps, epoch: h.epoch, loss: h.trainLoss, learningRate: h.learningRate, gradNorm: NaN,
+      tokensPerSecond: state.tokensSeen / Math.max(state.elapsedSeconds, 1e-9), elapsedSeconds: state.elapsedSeconds, etaSeconds: 0 });
+    if (h.validationAccuracy !== undefined) {
+      onEvent({ kind: "eval", step: h.step, epoch: h.epoch, validationLoss: h.validationLoss!, validationAccuracy: h.validationAccuracy, invalid: 0, best: state.best?.step === h.step });
+    }
+  }
 }

@@ -1,0 +1,44 @@
+// Looking inside one training example: which tokens the loss grades, and what it makes of them.
+//
+//   const rows = gradedTokens(model, tokenizer, tokenized);   // one row per token of the example
+//   const { loss } = exampleLoss(model, tokenized);          // the masked cross-entropy of this example
+//
+// The loss of an example is the mean, over its graded tokens (the answer and the end-of-text
+// token), of -ln p(token | the tokens before it). The table shows each p, so the learner can check
+// the loss by hand: the mean of the last column is the loss nextTokenLoss computes.
+import * as tf from "@tensorflow/tfjs";
+import type { GPT } from "../model/gpt";
+import type { TextCodec } from "../model/generate";
+import { nextTokenLoss } from "../train/loss";
+import type { TokenizedExample } from "../train/sft-batches";
+
+/** One row per token: its text, id, mask, and for graded tokens p(token) and -ln p under the model. */
+export function gradedTokens(model: GPT, codec: TextCodec, example: TokenizedExample): Record<string, string | number>[] {
+  const ids = example.inputIds;
+  const probabilities = tf.tidy(() => {
+    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
+    return tf.softmax(logits).arraySync()[0]; // (T, V)
+  });
+  return ids.map((id, t) => {
+    const graded = example.lossMask[t] === 1 && t > 0;
+    const p = graded ? probabilities[t - 1][id] : NaN; // the prediction for position t is made at t - 1
+    return {
+      position: t,
+      token: JSON.stringify(codec.decode([id])),
+      id,
+      "loss mask": example.lossMask[t],
+      role: example.lossMask[t] === 1 ? "answer (graded)" : "prompt (not graded)",
+      "p(token)": graded ? Number(p.toFixed(5)) : "",
+      "-ln p": graded ? Number((-Math.log(p)).toFixed(4)) : "",
+    };
+  });
+}
+
+/** The masked loss of one example as training computes it, and the same mean worked out by hand. */
+export function exampleLoss(model: GPT, codec: TextCodec, example: TokenizedExample): { loss: number; byHand: number; gradedTokens: number } {
+  const rows = gradedTokens(model, codec, example).filter((r) => r["-ln p"] !== "");
+  const byHand = rows.reduce((s, r) => s + (r["-ln p"] as number), 0) / rows.length;
+  const loss = tf.tidy(() => nextTokenLoss(model, tf.tensor2d([example.inputIds], undefined, "int32") as tf.Tensor2D,
+    tf.tensor2d([example.lossMask]) as tf.Tensor2D).dataSync()[0]);
+  return { loss, byHand, gradedTokens: rows.length };
+}
