@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run lesson`: runs every notebook in notebooks/ in reading order, headless, in the real kernel.
-// Executed copies (with their outputs) and summary.json go to lesson-output/; the first failing
-// cell stops the run with its source and error, and the exit status is 1.
+// Executed copies (with their outputs), summary.json and summary.md go to lesson-output/: summary.md
+// has the time of each notebook and the comparison table notebook 4 writes (comparison.md). The first
+// failing cell stops the run with its source and error, and the exit status is 1.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,12 +16,27 @@ const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.e
 console.log(`[lesson] running ${notebooks.length} notebook(s) headless; executed copies go to ${path.relative(ROOT, OUT)}/`);
 const t0 = Date.now();
 const r = spawnSync(path.join(ROOT, ".venv", "bin", "python"), [path.join(ROOT, "kernel", "run_notebooks.py"), ...notebooks, "--out", OUT],
-  { cwd: ROOT, stdio: "inherit" });
+  { cwd: ROOT, stdio: "inherit", env: { ...process.env, WORKBOOK_LESSON_OUT: OUT } });
 const summaryFile = path.join(OUT, "summary.json");
 if (fs.existsSync(summaryFile)) {
   const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8"));
   console.log("\n[lesson] notebook                                   seconds  result");
   for (const s of summary) console.log(`[lesson] ${path.basename(s.notebook).padEnd(42)} ${String(s.seconds).padStart(7)}  ${s.ok ? "ok" : "FAILED"}`);
 }
-console.log(`[lesson] total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+const total = (Date.now() - t0) / 1000;
+console.log(`[lesson] total ${total.toFixed(0)} s`);
+const comparisonFile = path.join(OUT, "comparison.md");
+if (r.status === 0 && fs.existsSync(comparisonFile)) {
+  const comparison = fs.readFileSync(comparisonFile, "utf8");
+  console.log(`\n[lesson] the comparison of notebook 4 (${path.relative(ROOT, comparisonFile)}):\n\n${comparison}`);
+  const times = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, "utf8")) : [];
+  fs.writeFileSync(path.join(OUT, "summary.md"), [
+    "# The lesson, run headless", "",
+    "| notebook | seconds |", "|---|---|",
+    ...times.map((s) => `| ${path.basename(s.notebook)} | ${s.seconds} |`),
+    `| total (with kernel start-up) | ${total.toFixed(0)} |`, "",
+    "## Test accuracy", "", comparison,
+  ].join("\n"));
+  console.log(`[lesson] wrote ${path.relative(ROOT, path.join(OUT, "summary.md"))}`);
+}
 process.exit(r.status ?? 1);

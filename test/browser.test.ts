@@ -57,39 +57,68 @@ describe("JupyterLab in a real browser", function () {
     assert.match(lab.url, /^http:\/\/127\.0\.0\.1:/);
   });
 
-  it("runs 00-check-your-setup: no error output, the plotly chart is interactive", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${lab.url}/lab/tree/00-check-your-setup.ipynb?token=${lab.token}`);
-    await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 120_000 });
-    const kernelName = await page.waitForFunction(
-      () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name, undefined, { timeout: 120_000 });
-    assert.equal(await kernelName.jsonValue(), KERNEL_NAME);
+  /** What each notebook must show once it has run, besides having no error and no stderr output. */
+  const EXPECTED: Record<string, (text: string) => void> = {
+    "00-check-your-setup.ipynb": (text) => { assert.match(text, /Backend in use/); assert.match(text, /GFLOP\/s/); },
+    "01-zero-shot-and-few-shot.ipynb": (text) => assert.match(text, /by number of examples in the prompt/),
+    "02-the-instruction-dataset.ipynb": (text) => assert.match(text, /Splits/),
+    "03-full-fine-tuning.ipynb": (text) => { assert.match(text, /Validation after each epoch/); assert.match(text, /masked loss: [\d.]+ before, [\d.]+ after fine-tuning/); },
+    "04-evaluation.ipynb": (text) => {
+      // The key numbers: test accuracy of the fine-tuned model above the base model's.
+      const accuracy = (method: string) => {
+        const m = new RegExp(`${method}\\s*generation\\s*([\\d.]+)%`).exec(text);
+        assert.ok(m, `no "${method}" row in the comparison table`);
+        return Number(m[1]);
+      };
+      const tuned = accuracy("fine-tuned");
+      assert.ok(tuned > accuracy("base zero-shot") && tuned > accuracy("base one-shot"), `fine-tuned ${tuned}% is not above the base model`);
+    },
+    "05-appendix-pretraining.ipynb": (text) => assert.match(text, /perplexity/i),
+  };
 
-    await runAllCells(page);
-    const stderr = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
-    assert.deepEqual(stderr, [], `cells wrote to stderr:\n${stderr.join("\n")}`);
-    assert.equal(await page.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
+  for (const file of notebookPaths()) {
+    const name = path.basename(file);
+    it(`runs ${name}: no error output, interactive charts, the key numbers`, async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`${lab.url}/lab/tree/${name}?token=${lab.token}`);
+      await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 120_000 });
+      const kernelName = await page.waitForFunction(
+        () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name, undefined, { timeout: 120_000 });
+      assert.equal(await kernelName.jsonValue(), KERNEL_NAME);
 
-    // JupyterLab's plotly renderer first shows the figure's PNG and swaps in the interactive plot
-    // (plotly.js SVG with hover and zoom) when the mouse comes over it, as a learner's would.
-    const output = page.locator(".jp-OutputArea-output.jp-RenderedPlotly").first();
-    await output.waitFor({ state: "attached", timeout: 60_000 });
-    await output.scrollIntoViewIfNeeded(); // JupyterLab draws cells lazily as they scroll into view
-    await output.hover(); // over the PNG: the renderer replaces it with the live plot
-    const plot = output.locator(".plot-container"); // plotly.js draws into the output node itself
-    await plot.waitFor({ timeout: 60_000 });
-    assert.match(await output.getAttribute("class") ?? "", /js-plotly-plot/);
-    assert.ok(await plot.locator(".main-svg").count() >= 1, "the plot has no SVG layer");
-    assert.ok(await plot.locator(".scatterlayer .trace").count() >= 1, "the plot has no trace drawn");
-    assert.equal(await plot.locator(".modebar").count(), 1, "no plotly mode bar: not interactive");
-    const text = await page.locator(".jp-Notebook").innerText();
-    assert.match(text, /Backend in use/);
-    assert.match(text, /GFLOP\/s/);
-    await page.screenshot({ path: path.join(SHOTS, "00-check-your-setup.png"), fullPage: false });
-    await output.screenshot({ path: path.join(SHOTS, "00-check-your-setup-chart.png") });
-    assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
-    await page.close();
-  });
+      await runAllCells(page);
+      const stderr = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
+      assert.deepEqual(stderr, [], `cells wrote to stderr:\n${stderr.join("\n")}`);
+      assert.equal(await page.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
+
+      // JupyterLab's plotly renderer first shows the figure's PNG and swaps in the interactive plot
+      // (plotly.js SVG with hover and zoom) when the mouse comes over it, as a learner's would.
+      const charts = page.locator(".jp-OutputArea-output.jp-RenderedPlotly");
+      const chartCount = await charts.count();
+      for (let i = 0; i < chartCount; i++) {
+        const output = charts.nth(i);
+        await output.scrollIntoViewIfNeeded(); // JupyterLab draws cells lazily as they scroll into view
+        await output.hover(); // over the PNG: the renderer replaces it with the live plot
+        const plot = output.locator(".plot-container"); // plotly.js draws into the output node itself
+        await plot.waitFor({ timeout: 60_000 });
+        assert.match(await output.getAttribute("class") ?? "", /js-plotly-plot/);
+        assert.ok(await plot.locator(".main-svg").count() >= 1, `chart ${i + 1} has no SVG layer`);
+        assert.ok(await plot.locator(".trace").count() >= 1, `chart ${i + 1} has no trace drawn`);
+        assert.equal(await plot.locator(".modebar").count(), 1, `chart ${i + 1} has no plotly mode bar: not interactive`);
+        if (i === chartCount - 1) {
+          await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
+          await output.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", "-chart.png")) });
+        }
+      }
+      if (chartCount === 0) await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
+      assert.ok(chartCount >= 1, "no plotly chart rendered");
+      // textContent, not innerText: it includes cells JupyterLab has not laid out (they render lazily).
+      const text = await page.locator(".jp-Notebook").textContent() ?? "";
+      EXPECTED[name]?.(text);
+      assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
+      await page.close();
+    });
+  }
 });

@@ -2,9 +2,14 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { KERNEL_NAME, ROOT, notebookPaths, readNotebook, runNotebooks, sourceOf, textOf } from "./support/notebooks";
+import { KERNEL_NAME, ROOT, notebookPaths, readNotebook, runNotebooks, sourceOf, textOf, type Notebook } from "./support/notebooks";
 
 const OUT = path.join(ROOT, "test-output", "notebooks");
+
+/** Everything a notebook's cells printed or displayed, as text. */
+function outputText(nb: Notebook): string {
+  return nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (o.output_type === "stream" ? textOf(o.text) : textOf(o.data?.["text/plain"] as string | string[] | undefined))).join("\n");
+}
 
 describe("notebooks as committed", () => {
   for (const file of notebookPaths()) {
@@ -49,6 +54,53 @@ describe("notebooks run in the kernel", () => {
     assert.ok(figure, "no plotly figure output");
     assert.ok(typeof figure.data?.["image/png"] === "string", "the figure has no PNG");
     assert.ok(outputs.some((o) => String(o.data?.["text/html"] ?? "").includes("<table>")), "no table output");
+  });
+
+  it("04-evaluation puts the fine-tuned model above the base model on the test split, and saves the comparison", () => {
+    const text = outputText(readNotebook(path.join(OUT, "04-evaluation.ipynb")));
+    const accuracy = (method: string) => {
+      const m = new RegExp(`${method}\\s+generation\\s+([\\d.]+)%`).exec(text);
+      assert.ok(m, `no "${method}" row in:\n${text.slice(0, 3000)}`);
+      return Number(m[1]);
+    };
+    const tuned = accuracy("fine-tuned");
+    assert.ok(tuned > accuracy("base zero-shot") + 20, `fine-tuned ${tuned}% vs base zero-shot ${accuracy("base zero-shot")}%`);
+    assert.ok(tuned > 60, `fine-tuned accuracy ${tuned}% is barely above chance`);
+    const saved = JSON.parse(fs.readFileSync(path.join(process.env.WORKBOOK_LESSON_OUT!, "comparison.json"), "utf8"));
+    assert.equal(saved.results.find((r: { method: string; scoring: string }) => r.method === "fine-tuned" && r.scoring === "generation").accuracy.toFixed(3), (tuned / 100).toFixed(3));
+  });
+
+  it("03-full-fine-tuning follows its hyperparameters cell: fewer epochs, another seed and learning rate change the results", function () {
+    this.timeout(20 * 60 * 1000);
+    const file = notebookPaths().find((f) => path.basename(f).startsWith("03-"))!;
+    const nb = readNotebook(file);
+    const cell = nb.cells.find((c) => c.cell_type === "code" && sourceOf(c).includes("wb.lessonHyperparameters({"))!;
+    let source = sourceOf(cell);
+    for (const [from, to] of [["epochs: 4,", "epochs: 1,"], ["seed: 0,", "seed: 1,"], ["learningRate: 5e-4,", "learningRate: 1e-3,"]]) {
+      assert.ok(source.includes(from), `the hyperparameters cell has no "${from}"`);
+      source = source.replace(from, to);
+    }
+    cell.source = source;
+    const dir = path.join(ROOT, "test-output", "hyperparameter-edit");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const edited = path.join(dir, path.basename(file));
+    fs.writeFileSync(edited, JSON.stringify(nb));
+    const { status, output } = runNotebooks([edited], path.join(dir, "executed"), { WORKBOOK_RUNS_DIR: path.join(dir, "runs") });
+    assert.equal(status, 0, `edited notebook failed:\n${output}`);
+
+    const before = outputText(readNotebook(path.join(OUT, path.basename(file))));
+    const after = outputText(readNotebook(path.join(dir, "executed", path.basename(file))));
+    const steps = (text: string) => Number(/: (\d+) steps, [\d,]+ tokens/.exec(text)?.[1]);
+    assert.equal(steps(before), 4 * steps(after), `steps: ${steps(before)} with 4 epochs, ${steps(after)} with 1`);
+    const epochRows = (text: string) => text.split("Validation after each epoch")[1].split("\n").filter((l) => /^\d+(\.\d+)?\s+\d+\s+[\d.]+/.test(l.trim())).length;
+    assert.equal(epochRows(before), 4);
+    assert.equal(epochRows(after), 1);
+    const shown = (text: string) => text.split("Training examples")[1].split("\n").slice(2, 5).join("\n");
+    assert.notEqual(shown(after), shown(before), "another seed shows the same training examples");
+    const lossAfter = (text: string) => /masked loss: [\d.]+ before, ([\d.]+) after/.exec(text)?.[1];
+    assert.notEqual(lossAfter(after), lossAfter(before), "the fine-tuned loss did not change");
+    assert.ok(fs.readdirSync(path.join(dir, "runs")).some((f) => f.startsWith("finetune-")), "the edited run was not saved under its own folder");
   });
 
   it("reports the failing cell and its stderr when a notebook breaks", function () {

@@ -7,6 +7,12 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const VENV_PYTHON = path.join(ROOT, ".venv", "bin", "python");
 export const KERNEL_NAME = "instruct-workbook";
 
+// Fine-tuning runs and the lesson summary made by the tests go under test-output/, never into the
+// learner's runs/ and lesson-output/. Set before any kernel or JupyterLab starts: they inherit it.
+export const TEST_RUNS_DIR = path.join(ROOT, "test-output", "runs");
+process.env.WORKBOOK_RUNS_DIR ??= TEST_RUNS_DIR;
+process.env.WORKBOOK_LESSON_OUT ??= path.join(ROOT, "test-output", "lesson-output");
+
 export interface NotebookCell {
   cell_type: "code" | "markdown" | "raw";
   id?: string;
@@ -34,9 +40,9 @@ export const sourceOf = (cell: NotebookCell) => (Array.isArray(cell.source) ? ce
 export const textOf = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
 
 /** Executes notebooks with kernel/run_notebooks.py; returns its exit status and output. */
-export function runNotebooks(files: string[], outDir: string): { status: number | null; output: string } {
+export function runNotebooks(files: string[], outDir: string, env: Record<string, string> = {}): { status: number | null; output: string } {
   const r = spawnSync(VENV_PYTHON, [path.join(ROOT, "kernel", "run_notebooks.py"), ...files, "--out", outDir], {
-    cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20,
+    cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env },
   });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
