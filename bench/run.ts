@@ -1,13 +1,16 @@
 // Entry point of the benchmarks: `npm run bench -- <name>`.
 //   backends     native TensorFlow vs wasm vs plain JS: matMul GFLOP/s and GPT training tokens/s
 //   generation   greedy generation tokens/s with and without the KV cache, against transformers
+//   training     training-step tokens/s (loss, backward, clipping, AdamW) against PyTorch
 import path from "node:path";
 import { runBackendsBenchmark } from "./backends";
 import { runGenerationBenchmark } from "./generation";
+import { runTrainingBenchmark } from "./training";
 
 const BENCHMARKS: Record<string, (outDir: string) => Promise<void>> = {
   backends: runBackendsBenchmark,
   generation: runGenerationBenchmark,
+  training: runTrainingBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -83,19 +83,22 @@ describe("JupyterLab in a real browser", function () {
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`${lab.url}/lab/tree/${name}?token=${lab.token}`);
-      await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 120_000 });
+      // JupyterLab restores its last layout: earlier notebooks may sit in hidden tabs, so look only
+      // inside the notebook panel on show.
+      const panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+      await panel.locator(".jp-Cell").first().waitFor({ timeout: 120_000 });
       const kernelName = await page.waitForFunction(
         () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name, undefined, { timeout: 120_000 });
       assert.equal(await kernelName.jsonValue(), KERNEL_NAME);
 
       await runAllCells(page);
-      const stderr = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
+      const stderr = await panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
       assert.deepEqual(stderr, [], `cells wrote to stderr:\n${stderr.join("\n")}`);
-      assert.equal(await page.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
+      assert.equal(await panel.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
 
       // JupyterLab's plotly renderer first shows the figure's PNG and swaps in the interactive plot
       // (plotly.js SVG with hover and zoom) when the mouse comes over it, as a learner's would.
-      const charts = page.locator(".jp-OutputArea-output.jp-RenderedPlotly");
+      const charts = panel.locator(".jp-OutputArea-output.jp-RenderedPlotly");
       const chartCount = await charts.count();
       for (let i = 0; i < chartCount; i++) {
         const output = charts.nth(i);
@@ -115,9 +118,15 @@ describe("JupyterLab in a real browser", function () {
       if (chartCount === 0) await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
       assert.ok(chartCount >= 1, "no plotly chart rendered");
       // textContent, not innerText: it includes cells JupyterLab has not laid out (they render lazily).
-      const text = await page.locator(".jp-Notebook").textContent() ?? "";
+      const text = await panel.locator(".jp-Notebook").textContent() ?? "";
       EXPECTED[name]?.(text);
       assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
+      // Close the notebook and stop its kernel, so the next one starts alone (and memory is freed).
+      await page.evaluate(async () => {
+        const app = (globalThis as any).jupyterapp;
+        await app.serviceManager.sessions.shutdownAll();
+        app.shell.closeAll();
+      });
       await page.close();
     });
   }

@@ -37,8 +37,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--templates") args.overrides.templates = value().split(",");
     else if (a === "--template-mode") args.overrides.templateMode = value() as LessonHyperparameters["templateMode"];
     else if (a === "--dataset") args.overrides.dataset = value() as LessonHyperparameters["dataset"];
+    else if (a === "--extra-training") args.overrides.extraTrainingDatasets = value().split(",") as LessonHyperparameters["extraTrainingDatasets"];
     else if (a in NUMERIC) (args.overrides as Record<string, number>)[NUMERIC[a]] = Number(value());
-    else throw new Error(`finetune: unknown argument "${a}". Use --seeds 0,1,2, --fresh, --out DIR, --templates a,b, --template-mode, --dataset, ${Object.keys(NUMERIC).join(", ")}.`);
+    else throw new Error(`finetune: unknown argument "${a}". Use --seeds 0,1,2, --fresh, --out DIR, --templates a,b, --template-mode, --dataset, --extra-training yelp,imdb-sentences, ${Object.keys(NUMERIC).join(", ")}.`);
   }
   if (args.seeds.length === 0 || !args.seeds.every(Number.isInteger)) throw new Error("finetune: --seeds takes whole numbers separated by commas, e.g. 0,1,2.");
   return args;

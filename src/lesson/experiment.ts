@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { embeddedReviews, type EmbeddedDatasetName } from "../data/embedded";
 import type { ReviewRecord } from "../data/reviews";
-import { splitDataset, type DatasetSplits } from "../data/split";
+import { splitDataset, splitReport, type DatasetSplits } from "../data/split";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
@@ -48,6 +48,9 @@ export interface LessonHyperparameters {
   patience: number;
   /** Shots of the base model's few-shot prompts in the comparison (one-shot is always there). */
   fewShot: number;
+  /** Other embedded datasets whose reviews are added to the training split only (validation and
+   * test stay on `dataset`): more sentiment data for a small model, at the cost of longer epochs. */
+  extraTrainingDatasets: EmbeddedDatasetName[];
 }
 
 export const DEFAULT_LESSON_HYPERPARAMETERS: LessonHyperparameters = {
@@ -65,6 +68,7 @@ export const DEFAULT_LESSON_HYPERPARAMETERS: LessonHyperparameters = {
   dropout: 0,
   patience: 0,
   fewShot: 3,
+  extraTrainingDatasets: [],
 };
 
 /** Fills defaults and checks the hyperparameters; an unknown name or a bad value throws, naming it. */
@@ -102,6 +106,12 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
   const reviews = embeddedReviews(hp.dataset);
   const examples = buildInstructionDataset(reviews, { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
   const splits = splitDataset(examples, { seed: hp.seed });
+  for (const extra of hp.extraTrainingDatasets) {
+    if (extra === hp.dataset) throw new Error(`Hyperparameters.extraTrainingDatasets: "${extra}" is the dataset itself; its test reviews would leak into training.`);
+    const more = buildInstructionDataset(embeddedReviews(extra), { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
+    splits.train.push(...more);
+  }
+  if (hp.extraTrainingDatasets.length) splits.report = splitReport(splits);
   return { reviews, examples, splits };
 }
 

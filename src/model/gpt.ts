@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../runtime/random";
 import { countParameters, gptConfig, type GPTConfig } from "./config";
-import { causalMask, geluNew, layerNorm, linear } from "./layers";
+import { causalMask, geluNew, layerNorm, linear, outputProjection } from "./layers";
 
 /** Keys and values of the tokens seen so far, per layer: k, v are (B, H, Tpast, headDim). */
 export interface KVCache {
@@ -175,7 +175,8 @@ export class GPT {
       const k = past ? tf.concat([past.layers[i].k, kNew], 2) : kNew; // (B, H, P+T, hd)
       const v = past ? tf.concat([past.layers[i].v, vNew], 2) : vNew;
       if (keepCache) layers.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
-      const scaled = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)); // (B, H, T, P+T)
+      // Scale q (B, H, T, hd) rather than the scores (B, H, T, P+T): the same product, a smaller tensor to scale.
+      const scaled = tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true); // (B, H, T, P+T)
       const scores = mask ? tf.add(scaled, mask) : scaled;
       const weights = drop(tf.softmax(scores, -1));
       const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
@@ -187,7 +188,7 @@ export class GPT {
     }
     x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
     const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
-    const logits = tf.reshape(tf.matMul(tf.reshape(x, [B * T, C]), head, false, true), [B, T, V]) as tf.Tensor3D; // (B, T, V)
+    const logits = tf.reshape(outputProjection(tf.reshape(x, [B * T, C]) as tf.Tensor2D, head as tf.Tensor2D), [B, T, V]) as tf.Tensor3D; // (B, T, V)
     return { logits, layers: keepCache ? layers : undefined };
   }
 

@@ -62,17 +62,52 @@ export class AdamW {
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
+      // The constants as tensors made once per step and shared by every parameter: a JS number in
+      // an op would upload a new scalar each time (hundreds per step).
+      const b1 = tf.scalar(beta1), oneMinusB1 = tf.scalar(1 - beta1);
+      const b2 = tf.scalar(beta2), oneMinusB2 = tf.scalar(1 - beta2);
+      // lr * m_hat / (sqrt(v_hat) + eps) with the bias corrections moved onto the scalars:
+      // = m / (sqrt(v) + eps sqrt(c2)) * (lr sqrt(c2) / c1). Fewer passes over each tensor.
+      const epsHat = tf.scalar(epsilon * Math.sqrt(correction2));
+      const stepSize = tf.scalar((lr * Math.sqrt(correction2)) / correction1);
+      const keep = tf.scalar(1 - lr * weightDecay); // decoupled decay: p <- p (1 - lr wd)
+      /** One AdamW update of (g, m, v, p), elementwise: the new m, v and p. */
+      const update = (g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, decayed: boolean) => {
+        const mNext = tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1));
+        const vNext = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2));
+        const pNext = tf.sub(decayed && weightDecay > 0 ? tf.mul(p, keep) : p, tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize));
+        return [mNext, vNext, pNext];
+      };
+      // Each update is a dozen kernels, and a kernel call costs about as much as the arithmetic on a
+      // few hundred thousand numbers. The vectors (biases, layer-norm gains: two thirds of GPT-2's
+      // tensors, a sliver of its weights) are therefore updated together, concatenated, in one
+      // dozen kernels per group; the arithmetic is elementwise, so the result is the same.
+      const groups = new Map<boolean, string[]>([[true, []], [false, []]]);
       for (const [name, g] of grads) {
         const p = this.params.get(name);
         if (!p) throw new Error(`AdamW: a gradient for "${name}", which is not one of the parameters.`);
-        const m = this.m.get(name)!;
-        const v = this.v.get(name)!;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        // p <- p (1 - lr wd)  -  lr * m_hat / (sqrt(v_hat) + eps), as torch computes it.
-        const decayed = this.decays(name) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(correction2)), epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / correction1)));
+        const decayed = this.decays(name);
+        if (p.rank === 1) {
+          groups.get(decayed)!.push(name);
+          continue;
+        }
+        const [m, v, pNext] = update(g, this.m.get(name)!, this.v.get(name)!, p, decayed);
+        this.m.get(name)!.assign(m);
+        this.v.get(name)!.assign(v);
+        p.assign(pNext);
+      }
+      for (const [decayed, names] of groups) {
+        if (names.length === 0) continue;
+        const joined = (from: (name: string) => tf.Tensor) => (names.length === 1 ? from(names[0]) : tf.concat(names.map(from)));
+        const results = update(joined((n) => grads.get(n)!), joined((n) => this.m.get(n)!), joined((n) => this.v.get(n)!),
+          joined((n) => this.params.get(n)!), decayed);
+        const sizes = names.map((n) => this.params.get(n)!.size);
+        const [ms, vs, ps] = results.map((t) => (names.length === 1 ? [t] : tf.split(t, sizes)));
+        names.forEach((n, i) => {
+          this.m.get(n)!.assign(ms[i]);
+          this.v.get(n)!.assign(vs[i]);
+          this.params.get(n)!.assign(ps[i]);
+        });
       }
     });
   }
@@ -105,7 +140,14 @@ export class AdamW {
  * torch.nn.utils.clip_grad_norm_). Returns the clipped gradients and the norm before clipping.
  */
 export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { grads: Map<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => Math.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+  const norm = tf.tidy(() => {
+    // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one: fewer kernel calls.
+    const all = [...grads.values()];
+    const vectors = all.filter((g) => g.rank === 1);
+    const parts = all.filter((g) => g.rank !== 1);
+    if (vectors.length > 0) parts.push(vectors.length === 1 ? vectors[0] : tf.concat(vectors));
+    return parts.length === 0 ? 0 : Math.sqrt(tf.addN(parts.map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
+  });
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   if (scale >= 1) return { grads, norm };
   const clipped = new Map([...grads].map(([name, g]) => [name, tf.mul(g, scale)] as [string, tf.Tensor]));

@@ -81,4 +81,17 @@ describe("GPT forward and loss", () => {
     assert.equal(none, 0, "an all-masked batch gives 0, not NaN");
     assert.throws(() => maskedCrossEntropy(tf.zeros([1, 2, 3]) as tf.Tensor3D, tf.zeros([1, 3], "int32") as tf.Tensor2D, tf.zeros([1, 2]) as tf.Tensor2D), /must share \(B, T\)/);
   });
+
+  it("masked cross-entropy: a masked position may hold any target (-100, out of range), and the gradient is share * (softmax - onehot)", () => {
+    const before = tf.memory().numTensors;
+    const [loss, grad] = tf.tidy(() => {
+      const logits = tf.tensor3d([[[0, Math.log(2), 0], [1, 2, 3]]]); // position 0 counts, position 1 is masked
+      const targets = tf.tensor2d([[1, -100]], [1, 2], "int32");
+      const f = (l: tf.Tensor) => maskedCrossEntropy(l as tf.Tensor3D, targets, tf.tensor2d([[1, 0]]));
+      return [f(logits).dataSync()[0], tf.grad(f)(logits).dataSync()];
+    });
+    assert.equal(tf.memory().numTensors, before);
+    assert.ok(Math.abs(loss - Math.LN2) < 1e-6, `loss ${loss}`);
+    assertClose(grad as Float32Array, [0.25, -0.5, 0.25, 0, 0, 0], 1e-6, 0, "d loss / d logits");
+  });
 });
