@@ -82,7 +82,7 @@ export { normalizeAnswer, accuracyReport, accuracyRows, wilsonInterval, confusio
 export type { Prediction, AccuracyStats, AccuracyReport, NormalizeAnswerOptions, ConfusionMatrix } from "./eval/metrics";
 export { trainBagOfWords, tuneBagOfWords, bagOfWordsConfig, bagOfWordsTokens, DEFAULT_BAG_OF_WORDS_CONFIG } from "./eval/bag-of-words";
 export type { BagOfWordsConfig, BagOfWordsModel, BagOfWordsTrainingSummary, BagOfWordsTuneResult, LabelledText } from "./eval/bag-of-words";
-export { compareOnTest, comparisonRows, comparisonChart, examplesSideBySide, comparisonJson, saveComparison, fewShotPrompts } from "./eval/comparison";
+export { compareOnTest, comparisonFrame, comparisonRows, comparisonChart, examplesSideBySide, comparisonJson, saveComparison, fewShotPrompts } from "./eval/comparison";
 export type { Comparison, MethodResult, CompareOptions } from "./eval/comparison";
 export { lessonHyperparameters, finetuneConfigOf, lessonData, loadBaseModel, runFolder, ensureFinetuned, DEFAULT_LESSON_HYPERPARAMETERS, BASE_MODEL_DIR } from "./lesson/experiment";
 export type { LessonHyperparameters, LessonData, BaseModel, FinetunedModel } from "./lesson/experiment";

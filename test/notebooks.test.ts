@@ -96,8 +96,10 @@ describe("notebooks run in the kernel", () => {
     const epochRows = (text: string) => text.split("Validation after each epoch")[1].split("\n").filter((l) => /^\d+(\.\d+)?\s+\d+\s+[\d.]+/.test(l.trim())).length;
     assert.equal(epochRows(before), 4);
     assert.equal(epochRows(after), 1);
-    const shown = (text: string) => text.split("Training examples")[1].split("\n").slice(2, 5).join("\n");
-    assert.notEqual(shown(after), shown(before), "another seed shows the same training examples");
+    // The first epoch's validation row (its losses and accuracy) depends on the seed and the learning rate.
+    const firstEpoch = (text: string) => text.split("Validation after each epoch")[1].split("\n").find((l) => /^1\s+\d+\s+[\d.]+/.test(l.trim()));
+    assert.ok(firstEpoch(before) && firstEpoch(after));
+    assert.notEqual(firstEpoch(after), firstEpoch(before), "the first epoch's validation results did not change");
     const lossAfter = (text: string) => /masked loss: [\d.]+ before, ([\d.]+) after/.exec(text)?.[1];
     assert.notEqual(lossAfter(after), lossAfter(before), "the fine-tuned loss did not change");
     assert.ok(fs.readdirSync(path.join(dir, "runs")).some((f) => f.startsWith("finetune-")), "the edited run was not saved under its own folder");

@@ -20,6 +20,7 @@ import type { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
 import type { PlotlyFigure } from "../notebook/figure";
 import { barChart } from "../notebook/charts";
+import { rowsToFrame, type DataFrame } from "../data/frame";
 import { buildFewShotPrompt } from "../prompts/few-shot";
 import type { InstructionExample } from "../prompts/instruction-dataset";
 import { trainBagOfWords } from "./bag-of-words";
@@ -111,6 +112,16 @@ export function comparisonRows(c: Comparison, options: { scoring?: MethodResult[
     invalid: r.scoring === "generation" ? r.report.invalid : "-",
     "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
   }));
+}
+
+/** The results as a danfojs DataFrame with numeric columns, to sort, filter or export. */
+export function comparisonFrame(c: Comparison): DataFrame {
+  const rows = c.results.map((r) => ({
+    method: r.method, scoring: r.scoring, accuracy: Number(r.report.accuracy.toFixed(4)),
+    ci_low: Number(r.report.ci95[0].toFixed(4)), ci_high: Number(r.report.ci95[1].toFixed(4)),
+    correct: r.report.correct, invalid: r.report.invalid, n: r.report.n,
+  }));
+  return rowsToFrame(rows, Object.keys(rows[0]));
 }
 
 /** A bar chart of test accuracy per method, by generation and by likelihood, with the chance level. */
