@@ -21,11 +21,11 @@ import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
 import { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
-import { encodeSafetensors, readSafetensors, type NamedTensor } from "../model/safetensors";
 import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
 import { nextTokenLoss } from "./loss";
 import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
+import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 
 export interface FinetuneConfig {
   /** Peak learning rate (fine-tuning uses less than pre-training: the weights are already good). */
@@ -187,21 +187,6 @@ function supervisedTokens(batch: Batch): number {
   return batch.lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
 }
 
-function optimizerBytes(opt: AdamW): Buffer {
-  const state = opt.getState();
-  const tensors = new Map<string, NamedTensor>();
-  for (const [kind, values] of [["m", state.m], ["v", state.v]] as const) {
-    for (const [name, arr] of Object.entries(values)) tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
-  }
-  return encodeSafetensors(tensors, { step: String(state.step) });
-}
-
-function restoreOptimizer(opt: AdamW, file: string): void {
-  const { tensors, metadata } = readSafetensors(file);
-  const pick = (kind: string) => Object.fromEntries([...tensors].filter(([n]) => n.startsWith(`${kind}/`)).map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]));
-  opt.setState({ step: Number(metadata.step), m: pick("m"), v: pick("v") });
-}
-
 /** Runs (or resumes) full fine-tuning; see the header. */
 export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   const { config: c, tokenizer, onEvent = () => undefined } = args;
@@ -227,13 +212,10 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   const latest = path.join(args.outDir, "latest");
   const bestFolder = path.join(args.outDir, "best");
   let state: FinetuneState = { step: 0, epoch: 0, batch: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], best: null, evaluationsSinceBest: 0, stoppedEarly: false };
-  const resuming = (args.resume ?? true) && fs.existsSync(path.join(latest, "state.json"));
+  const saved = (args.resume ?? true) ? readResumableRun<FinetuneState>(latest, c, "a fine-tuning run", "use another outDir, or pass resume: false to start over.") : undefined;
+  const resuming = saved !== undefined;
   let model: GPT;
-  if (resuming) {
-    const saved = JSON.parse(fs.readFileSync(path.join(latest, "state.json"), "utf8")) as FinetuneState;
-    if (JSON.stringify(saved.config) !== JSON.stringify(c)) {
-      throw new Error(`${latest} holds a fine-tuning run with another config; resume with the same config, use another outDir, or pass resume: false to start over.`);
-    }
+  if (saved) {
     const loaded = loadCheckpoint(latest).model;
     model = copyModel(loaded, c.dropout);
     loaded.dispose();
@@ -243,18 +225,14 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     model = copyModel(args.base, c.dropout);
   }
   const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
-  if (resuming) restoreOptimizer(opt, path.join(latest, "optimizer.safetensors"));
+  if (resuming) restoreOptimizer(opt, latest);
   onEvent({ kind: "start", steps: totalSteps, stepsPerEpoch, trainExamples: train.length, skipped, resumedAt: state.step });
   if (resuming) onEvent({ kind: "resume", step: state.step });
 
   const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
   const vars = model.trainableVariables();
   const saveLatest = () => {
-    saveCheckpoint(model, latest, {
-      overwrite: true,
-      tokenizer,
-      extraFiles: { "optimizer.safetensors": optimizerBytes(opt), "state.json": `${JSON.stringify(state, null, 1)}\n` },
-    });
+    saveResumable(latest, model, opt, state, tokenizer);
     onEvent({ kind: "checkpoint", step: state.step, folder: latest });
   };
   const evaluate = () => {
@@ -292,7 +270,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         if (!Number.isFinite(loss)) {
           tf.dispose([...grads.values()]);
           throw new Error(`Fine-tuning stopped at step ${step} (epoch ${state.epoch + 1}): the loss is ${loss}. ` +
-            `The last good checkpoint (step ${readSavedStep(latest) ?? "none yet"}) is in ${latest}, and the best model so far in ${bestFolder}. ` +
+            `The last good checkpoint (step ${readResumableState<FinetuneState>(latest)?.step ?? "none yet"}) is in ${latest}, and the best model so far in ${bestFolder}. ` +
             "Lower learningRate or raise warmupFraction, then run again: it resumes from the last good checkpoint.");
         }
         const lr = learningRateAt(step, schedule);
@@ -328,7 +306,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
       }
     }
     if (state.best === null) evaluate(); // a run with no evaluation still leaves a best model
-    if (readSavedStep(latest) !== state.step) saveLatest();
+    if (readResumableState<FinetuneState>(latest)?.step !== state.step) saveLatest();
     return finish();
   } catch (err) {
     model.dispose();
@@ -346,12 +324,6 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     }
     return { model: result, state, bestFolder, skipped };
   }
-}
-
-/** The step a saved checkpoint reached, or undefined when there is none. */
-function readSavedStep(folder: string): number | undefined {
-  const file = path.join(folder, "state.json");
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as FinetuneState).step : undefined;
 }
 
 /**

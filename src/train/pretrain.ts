@@ -6,17 +6,16 @@
 // windows, samples are generated to show what the model writes, and everything needed to resume
 // (weights, optimizer moments, step, history) is saved together, atomically, in `<outDir>/latest`.
 // A resumed run continues with exactly the batches and updates an uninterrupted run would make.
-import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { gptConfig, type GPTConfig } from "../model/config";
-import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
+import { loadCheckpoint } from "../model/checkpoint";
 import { generate, type TextCodec } from "../model/generate";
 import { GPT } from "../model/gpt";
-import { encodeSafetensors, readSafetensors, type NamedTensor } from "../model/safetensors";
 import { nextTokenLoss } from "./loss";
 import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
 import { fixedWindows, randomWindows } from "./token-stream";
+import { readResumableRun, restoreOptimizer, saveResumable } from "./resumable";
 
 export interface PretrainConfig {
   /** Model shape (vocabSize comes from the tokenizer). */
@@ -146,25 +145,6 @@ export function validationLoss(model: GPT, windows: Int32Array[], batchSize: num
   return total / windows.length;
 }
 
-function optimizerBytes(opt: AdamW): Buffer {
-  const state = opt.getState();
-  const tensors = new Map<string, NamedTensor>();
-  for (const [kind, values] of [["m", state.m], ["v", state.v]] as const) {
-    for (const [name, arr] of Object.entries(values)) tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
-  }
-  return encodeSafetensors(tensors, { step: String(state.step) });
-}
-
-function restoreOptimizer(opt: AdamW, file: string): void {
-  const { tensors, metadata } = readSafetensors(file);
-  const pick = (kind: string) => Object.fromEntries([...tensors].filter(([n]) => n.startsWith(`${kind}/`)).map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]));
-  opt.setState({ step: Number(metadata.step), m: pick("m"), v: pick("v") });
-}
-
-function sameConfig(a: PretrainConfig, b: PretrainConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** Runs (or resumes) pre-training; returns the trained model, which the caller disposes. */
 export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
   const { config: c, tokenizer, onEvent = () => undefined } = args;
@@ -175,12 +155,9 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
 
   let model: GPT;
   let state: PretrainState = { step: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], samples: [] };
-  const resuming = (args.resume ?? true) && fs.existsSync(path.join(latest, "state.json"));
-  if (resuming) {
-    const saved = JSON.parse(fs.readFileSync(path.join(latest, "state.json"), "utf8")) as PretrainState;
-    if (!sameConfig(saved.config, c)) {
-      throw new Error(`${latest} holds a run with another config; resume with the same config, or use another output folder (or resume: false to start over).`);
-    }
+  const saved = (args.resume ?? true) ? readResumableRun<PretrainState>(latest, c, "a run", "or use another output folder (or resume: false to start over).") : undefined;
+  const resuming = saved !== undefined;
+  if (saved) {
     model = loadCheckpoint(latest).model;
     state = saved;
   } else {
@@ -188,18 +165,14 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
   }
   const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
   if (resuming) {
-    restoreOptimizer(opt, path.join(latest, "optimizer.safetensors"));
+    restoreOptimizer(opt, latest);
     onEvent({ kind: "resume", step: state.step });
   }
   const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
   const vars = model.trainableVariables();
 
   const save = () => {
-    saveCheckpoint(model, latest, {
-      overwrite: true,
-      tokenizer,
-      extraFiles: { "optimizer.safetensors": optimizerBytes(opt), "state.json": `${JSON.stringify(state, null, 1)}\n` },
-    });
+    saveResumable(latest, model, opt, state, tokenizer);
     onEvent({ kind: "checkpoint", step: state.step, folder: latest });
   };
   const evaluate = () => {
