@@ -23,8 +23,11 @@ import { getTemplate } from "../prompts/registry";
 import { projectPath } from "../runtime/paths";
 import { finetune, finetuneConfig, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
 
-/** Everything a learner may change, with the lesson's defaults. */
-export interface LessonHyperparameters {
+/** The fine-tuning settings the lesson exposes; the others keep finetune's defaults. */
+const TRAINING_FIELDS = ["learningRate", "epochs", "batchSize", "gradAccumulation", "maxLength", "warmupFraction", "weightDecay", "dropout", "patience", "seed"] as const;
+
+/** Everything a learner may change, with the lesson's defaults: the data, and the training fields of FinetuneConfig. */
+export interface LessonHyperparameters extends Pick<FinetuneConfig, (typeof TRAINING_FIELDS)[number]> {
   /** Which embedded review dataset to fine-tune and test on. */
   dataset: EmbeddedDatasetName;
   /** Prompt templates the instruction examples are rendered with (ids from the template library). */
@@ -33,19 +36,6 @@ export interface LessonHyperparameters {
   templateMode: "one-per-record" | "all-per-record";
   /** Seed of the split, the template draw, the batch order and the few-shot examples. */
   seed: number;
-  learningRate: number;
-  epochs: number;
-  batchSize: number;
-  /** Micro-batches per optimizer step. */
-  gradAccumulation: number;
-  /** Longest training example in tokens (at most the model's 128-token window). */
-  maxLength: number;
-  /** Share of the steps spent warming the learning rate up. */
-  warmupFraction: number;
-  weightDecay: number;
-  dropout: number;
-  /** Stop after this many epochs without a better validation accuracy (0: train every epoch). */
-  patience: number;
   /** Shots of the base model's few-shot prompts in the comparison (one-shot is always there). */
   fewShot: number;
   /** Other embedded datasets whose reviews are added to the training split only (validation and
@@ -85,11 +75,7 @@ export function lessonHyperparameters(overrides: Partial<LessonHyperparameters> 
 
 /** The fine-tuning config the hyperparameters imply. */
 export function finetuneConfigOf(hp: LessonHyperparameters): FinetuneConfig {
-  return finetuneConfig({
-    learningRate: hp.learningRate, epochs: hp.epochs, batchSize: hp.batchSize, gradAccumulation: hp.gradAccumulation,
-    maxLength: hp.maxLength, warmupFraction: hp.warmupFraction, weightDecay: hp.weightDecay, dropout: hp.dropout,
-    patience: hp.patience, seed: hp.seed,
-  });
+  return finetuneConfig(Object.fromEntries(TRAINING_FIELDS.map((field) => [field, hp[field]])));
 }
 
 export interface LessonData {
@@ -127,9 +113,10 @@ export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
   return { model: loadCheckpoint(folder).model, tokenizer: BPETokenizer.fromPretrained(folder) };
 }
 
-/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash> (WORKBOOK_RUNS_DIR moves runs/). */
+/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but fewShot> (WORKBOOK_RUNS_DIR moves runs/). */
 export function runFolder(hp: LessonHyperparameters, root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs")): string {
-  const hash = crypto.createHash("sha256").update(JSON.stringify(hp)).digest("hex").slice(0, 10);
+  // fewShot only shapes the base model's prompts in the comparison, not the fine-tuned model.
+  const hash = crypto.createHash("sha256").update(JSON.stringify({ ...hp, fewShot: undefined })).digest("hex").slice(0, 10);
   return path.join(root, `finetune-${hash}`);
 }
 
