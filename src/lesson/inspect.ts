@@ -1,7 +1,7 @@
 // Looking inside one training example: which tokens the loss grades, and what it makes of them.
 //
 //   const rows = gradedTokens(model, tokenizer, tokenized);   // one row per token of the example
-//   const { loss } = exampleLoss(model, tokenized);          // the masked cross-entropy of this example
+//   const { loss } = exampleLoss(model, tokenizer, tokenized); // the masked cross-entropy of this example
 //
 // The loss of an example is the mean, over its graded tokens (the answer and the end-of-text
 // token), of -ln p(token | the tokens before it). The table shows each p, so the learner can check
