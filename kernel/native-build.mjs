@@ -38,7 +38,7 @@ function tfjsNodeDir(root) {
   return path.join(root, "node_modules", "@tensorflow", "tfjs-node");
 }
 
-function buildKey(root) {
+export function buildKey(root) {
   const pkg = JSON.parse(fs.readFileSync(path.join(tfjsNodeDir(root), "package.json"), "utf8"));
   const h = createHash("sha256");
   h.update(JSON.stringify({ TF_WHEEL, tfjsNode: pkg.version, NAPI_VERSION, arch: process.arch }));
@@ -67,30 +67,76 @@ function nodeIncludeDir() {
   return found;
 }
 
+/** How to retry, in the words setup and initBackend give the learner. */
+export const RETRY_BUILD = "WORKBOOK_REBUILD_NATIVE=1 npm run setup";
+export const RETRY_CHECK = "npm run setup";
+
 /**
- * Returns the status of the native build for this checkout, building it if needed.
- * Never throws: a failure is returned as {ok: false, reason} so that setup can go on with wasm.
+ * Returns the status of the native backend for this checkout, building the addon if needed.
+ * Never throws: a failure is returned as {ok: false, stage, reason} so that setup can go on with wasm.
+ *
+ * Two stages fail for different reasons and are remembered differently:
+ *   stage "build": pip, the wheel or g++ failed. Cached with the compiler's last lines: rebuilding
+ *     would fail the same way, so later setups say so at once (RETRY_BUILD forces a rebuild).
+ *   stage "check": the addon was built but loading it and running one op failed. The build is kept
+ *     and the next setup checks again (a busy machine, a missing library fixed since).
  */
 export function buildNativeBackend({ root, state, python, log, say }) {
   if (process.platform !== "linux") {
-    return { ok: false, reason: `the wheel route is written for Linux; this is ${process.platform}` };
+    return { ok: false, stage: "build", reason: `the wheel route is written for Linux; this is ${process.platform}` };
   }
-  if (!fs.existsSync(tfjsNodeDir(root))) return { ok: false, reason: "node_modules/@tensorflow/tfjs-node is missing" };
+  if (!fs.existsSync(tfjsNodeDir(root))) return { ok: false, stage: "build", reason: "node_modules/@tensorflow/tfjs-node is missing" };
   const { key, tfjsNodeVersion } = buildKey(root);
   const dir = path.join(state, "native", key);
   const statusFile = path.join(dir, "status.json");
-  if (fs.existsSync(statusFile)) {
-    const status = JSON.parse(fs.readFileSync(statusFile, "utf8"));
-    if (status.ok || process.env.WORKBOOK_REBUILD_NATIVE !== "1") {
-      log(`native backend: cached build ${key} (${status.ok ? "ok" : "failed earlier; WORKBOOK_REBUILD_NATIVE=1 retries"})`);
+  const addon = path.join(dir, "lib", "tfjs_binding.node");
+  let status = readStatus(statusFile);
+  const rebuild = process.env.WORKBOOK_REBUILD_NATIVE === "1";
+
+  if (status && !rebuild) {
+    if (status.ok && fs.existsSync(addon)) {
+      log(`native backend: cached build ${key}`);
+      return { ...status, dir };
+    }
+    if (status.stage === "build") {
+      log(`native backend: the build failed earlier (${key}); \`${RETRY_BUILD}\` tries again`);
+      return { ...status, dir };
+    }
+    // A failed check (or an ok status whose addon went missing): check the kept build again.
+  }
+  const compile = !status || rebuild || !fs.existsSync(addon);
+  if (compile) {
+    status = compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say });
+    if (!status.ok) {
+      writeStatus(statusFile, status);
       return { ...status, dir };
     }
   }
+  status = checkAddon({ root, dir, status, log });
+  writeStatus(statusFile, status);
+  if (status.ok && compile) say(`native backend: built in ${status.buildSeconds} s`);
+  return { ...status, dir };
+}
+
+function readStatus(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function writeStatus(file, status) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** Downloads the wheel, takes its C library and headers, compiles the addon. Returns a build status. */
+function compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say }) {
   // Old builds of other keys are large (850 MB each): keep only the current one.
   fs.rmSync(path.join(state, "native"), { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, "lib"), { recursive: true });
   const t0 = Date.now();
-  let status;
   try {
     say(`native backend: building the tfjs-node ${tfjsNodeVersion} addon against ${TF_WHEEL.name} ${TF_WHEEL.version} (about a minute, once)`);
     if (spawnSync("g++", ["--version"]).status !== 0) {
@@ -119,22 +165,33 @@ export function buildNativeBackend({ root, state, python, log, say }) {
       "-Wl,-rpath,$ORIGIN", "-o", path.join(dir, "lib", "tfjs_binding.node"),
     ]);
     fs.rmSync(extractDir, { recursive: true, force: true });
-
-    status = { ok: true, key, tensorflowVersion: TF_WHEEL.version, wheel, tfjsNodeVersion, napi: NAPI_VERSION,
-      builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - t0) / 1000) };
-    linkNativeBackend({ root, status: { ...status, dir } });
-    const check = verifyNativeBackend(root);
-    status.check = check;
+    const builtAt = new Date().toISOString();
+    return { ok: true, key, tensorflowVersion: TF_WHEEL.version, wheel, tfjsNodeVersion, napi: NAPI_VERSION,
+      builtAt, buildSeconds: Math.round((Date.now() - t0) / 1000) };
   } catch (err) {
     unlinkNativeBackend(root);
-    status = { ok: false, key, reason: String(err.message ?? err), builtAt: new Date().toISOString() };
     fs.rmSync(path.join(dir, "lib"), { recursive: true, force: true });
+    return { ok: false, stage: "build", key, reason: String(err.message ?? err), builtAt: new Date().toISOString() };
   }
-  fs.writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
-  if (status.ok) say(`native backend: built in ${status.buildSeconds} s`);
-  return { ...status, dir };
 }
 
+/** Links the built addon and runs the probe in a fresh process; returns the status with the verdict. */
+function checkAddon({ root, dir, status, log }) {
+  const checkedAt = new Date().toISOString();
+  const built = { ...status, ok: true };
+  delete built.stage;
+  delete built.reason;
+  linkNativeBackend({ root, status: { ...built, dir } });
+  try {
+    const check = runNativeProbe(root);
+    log(`native backend: checked (${check.backend}, TensorFlow ${check.tfVersion})`);
+    return { ...built, checkedAt, check };
+  } catch (err) {
+    unlinkNativeBackend(root);
+    return { ...built, ok: false, stage: "check", checkedAt,
+      reason: String(err.message ?? err) };
+  }
+}
 // Extracts the needed members of the wheel (a zip) with Python's zipfile: no unzip tool needed.
 const EXTRACT_PY = `
 import json, sys, zipfile
@@ -146,15 +203,52 @@ with zipfile.ZipFile(wheel) as z:
     for n in names: z.extract(n, out)
 `;
 
-/** Loads the built addon in a fresh Node process and runs one op; throws with the reason if it fails. */
-function verifyNativeBackend(root) {
-  const script = `
+/**
+ * The probe's report travels on a line of its own that starts with this marker. TensorFlow may write
+ * log lines to either stream as it loads (absl notices, oneDNN on AVX-512 CPUs), so nothing else
+ * that the child prints is parsed.
+ */
+export const PROBE_MARKER = "WORKBOOK_NATIVE_PROBE ";
+
+const PROBE_SCRIPT = `
+  const say = (report) => console.log(${JSON.stringify(PROBE_MARKER)} + JSON.stringify(report));
+  try {
     const tf = require("@tensorflow/tfjs-node");
     const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).dataSync();
-    if (tf.getBackend() !== "tensorflow" || y[0] !== 17 || y[1] !== 39) throw new Error("wrong result " + y);
-    console.log(JSON.stringify({ backend: tf.getBackend(), tfVersion: tf.backend().binding.TF_Version }));`;
-  const out = sh(process.execPath, ["-e", script], { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } });
-  return JSON.parse(out.split("\n").pop());
+    if (tf.getBackend() !== "tensorflow") say({ error: "tfjs chose the " + tf.getBackend() + " backend" });
+    else if (y[0] !== 17 || y[1] !== 39) say({ error: "matMul gave " + Array.from(y) + " instead of 17,39" });
+    else say({ backend: tf.getBackend(), tfVersion: tf.backend().binding.TF_Version });
+  } catch (err) {
+    say({ error: String(err && err.message || err).split("\\n")[0] });
+  }`;
+
+/**
+ * Reads the probe's verdict from its stdout: the last marker line. Throws with a plain reason when
+ * the probe reported an error or printed no report (then the end of stderr says why, e.g. a crash).
+ */
+export function readProbeReport(stdout, stderr = "", exitStatus = 0) {
+  const lines = String(stdout).split(/\r?\n/).filter((l) => l.startsWith(PROBE_MARKER));
+  if (lines.length === 0) {
+    const tail = String(stderr).trim().split("\n").slice(-5).join("\n");
+    throw new Error(`the probe process ${exitStatus === 0 ? "printed no report" : `exited with ${exitStatus} before reporting`}` +
+      (tail ? `; its last lines on stderr:\n${tail}` : ""));
+  }
+  let report;
+  try {
+    report = JSON.parse(lines[lines.length - 1].slice(PROBE_MARKER.length));
+  } catch {
+    throw new Error(`the probe's report is not JSON: ${lines[lines.length - 1].slice(0, 200)}`);
+  }
+  if (report.error) throw new Error(report.error);
+  if (report.backend !== "tensorflow") throw new Error(`the probe reported backend ${report.backend}`);
+  return report;
+}
+
+/** Loads the linked addon in a fresh Node process and runs one op; throws with the reason if it fails. */
+export function runNativeProbe(root, env = process.env) {
+  const r = spawnSync(process.execPath, ["-e", PROBE_SCRIPT], { cwd: root, encoding: "utf8", env, timeout: 120000 });
+  if (r.error) throw new Error(`could not start the probe: ${r.error.message}`);
+  return readProbeReport(r.stdout, r.stderr, r.status);
 }
 
 function bindingLinkPath(root) {

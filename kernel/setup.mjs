@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildNativeBackend, linkNativeBackend } from "./native-build.mjs";
+import { RETRY_BUILD, RETRY_CHECK, buildNativeBackend, linkNativeBackend } from "./native-build.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const STATE = path.join(ROOT, ".workbook");
@@ -208,7 +208,7 @@ function setupBrowser() {
 /** The native TensorFlow backend: built once into .workbook/native, linked into node_modules. */
 function setupNative() {
   const status = skipNative
-    ? { ok: false, reason: "setup ran with --no-native (or WORKBOOK_NO_NATIVE=1)" }
+    ? { ok: false, stage: "off", reason: "setup ran with --no-native (or WORKBOOK_NO_NATIVE=1)" }
     : buildNativeBackend({ root: ROOT, state: STATE, python: VENV_PY, log, say });
   // src/runtime/backend.ts reads this to tell the learner why the native backend was not taken.
   fs.writeFileSync(path.join(STATE, "native-status.json"), `${JSON.stringify(status, null, 2)}\n`);
@@ -216,7 +216,10 @@ function setupNative() {
     linkNativeBackend({ root: ROOT, status });
     log(`native backend: ready (TensorFlow ${status.tensorflowVersion})`);
   } else {
-    say(`native backend: NOT available, the workbook falls back to wasm. Reason: ${status.reason}`);
+    const what = { build: "the addon could not be built", check: "the addon was built but failed its check", off: "skipped" }[status.stage] ?? "unavailable";
+    const retry = status.stage === "build" ? RETRY_BUILD : RETRY_CHECK;
+    say(`native backend: NOT available (${what}), so the workbook falls back to wasm, about 10 times slower. Reason: ${status.reason}` +
+      `\n[setup]   to try again: ${retry}`);
   }
 }
 

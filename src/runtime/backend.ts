@@ -26,13 +26,37 @@ let automatic: BackendChoice | undefined;
 /** The active choice: the automatic one, or one asked for with `prefer`. */
 let current: BackendChoice | undefined;
 
-/** Why setup could not build the native addon, from .workbook/native-status.json (if setup said so). */
-function nativeSetupReason(): string | undefined {
+/** What kernel/setup.mjs wrote to .workbook/native-status.json about the native addon. */
+interface NativeStatus {
+  ok: boolean;
+  /** Which part failed: "build" (pip, the wheel or g++), "check" (the built addon did not load or compute), "off". */
+  stage?: "build" | "check" | "off";
+  reason?: string;
+}
+
+/**
+ * Why the native backend is not available, in one sentence with the command that tries again, from
+ * what setup recorded; undefined if setup says it is fine (then the load error itself is the reason).
+ */
+export function nativeUnavailableReason(status: NativeStatus | undefined): string | undefined {
+  if (!status) return "setup has not built it on this machine yet: run `npm run setup`";
+  if (status.ok) return undefined;
+  // The first line only: a compiler's output follows it in .workbook/native-status.json.
+  const why = String(status.reason ?? "no reason recorded").split("\n")[0].replace(/[.:;]+$/, "").slice(0, 300);
+  switch (status.stage) {
+    case "build": return `setup could not build the native TensorFlow addon (${why}); ` +
+      "the details are in .workbook/native-status.json, and `WORKBOOK_REBUILD_NATIVE=1 npm run setup` builds it again";
+    case "check": return `the native TensorFlow addon was built but failed its check (${why}); \`npm run setup\` checks it again`;
+    case "off": return "setup was told to skip it (--no-native or WORKBOOK_NO_NATIVE=1); run `npm run setup` without that to build it";
+    default: return `${why}; \`npm run setup\` tries again`;
+  }
+}
+
+function readNativeStatus(): NativeStatus | undefined {
   try {
-    const status = JSON.parse(fs.readFileSync(projectPath(".workbook", "native-status.json"), "utf8"));
-    return status.ok ? undefined : String(status.reason);
+    return JSON.parse(fs.readFileSync(projectPath(".workbook", "native-status.json"), "utf8"));
   } catch {
-    return "setup has not built it here yet: run `npm run setup`";
+    return undefined;
   }
 }
 
@@ -50,7 +74,7 @@ function loadNative(): string {
   try {
     require(pkg);
   } catch (err) {
-    throw new Error(nativeSetupReason() ?? String((err as Error).message).split("\n")[0]);
+    throw new Error(nativeUnavailableReason(readNativeStatus()) ?? String((err as Error).message).split("\n")[0]);
   }
   return pkg;
 }
