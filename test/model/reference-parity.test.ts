@@ -21,6 +21,8 @@ import { ROOT, VENV_PYTHON } from "../support/notebooks";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-gpt2");
 const SCRIPT = path.join(ROOT, "kernel", "reference", "gpt2_reference.py");
+/** Relative tolerance (to each array's largest magnitude) between fp32 references made on two CPUs. */
+const FIXTURE_RTOL = 1e-5;
 
 interface Reference {
   input_ids: number[][];
@@ -205,12 +207,22 @@ describe("checkpoints", function () {
     fs.mkdirSync(fresh);
     python(["make", fresh]);
     const a: Reference = JSON.parse(fs.readFileSync(path.join(fresh, "reference.json"), "utf8"));
+    // What cannot depend on the CPU must be identical: the seeded initial weights and the token ids.
+    assert.ok(fs.readFileSync(path.join(fresh, "model.safetensors")).equals(fs.readFileSync(path.join(FIXTURE, "model.safetensors"))), "weights differ");
     assert.deepEqual(a.input_ids, reference.input_ids);
     assert.deepEqual(a.greedy_ids, reference.greedy_ids);
-    assert.ok(maxAbsDiff(a.logits, reference.logits) <= 1e-6);
-    assert.ok(Math.abs(a.loss - reference.loss) <= 1e-6);
-    for (const name of Object.keys(reference.grads)) assert.ok(maxAbsDiff(a.grads[name], reference.grads[name]) <= 1e-6, name);
-    assert.ok(fs.readFileSync(path.join(fresh, "model.safetensors")).equals(fs.readFileSync(path.join(FIXTURE, "model.safetensors"))), "weights differ");
+    // What PyTorch computes in fp32 does depend on it: its kernels sum in another order on AVX-512
+    // than on AVX2, which moves results by a few units in the last place (measured: logits 1.9e-6 on
+    // values up to 3.8, i.e. 5e-7 of the largest). So each array is compared relative to its own
+    // largest magnitude, with 1e-5: room for ~80 ulps, ten times tighter than the parity tests above.
+    const close = (name: string, got: number[], want: number[]) => {
+      const scale = Math.max(...want.map(Math.abs));
+      const diff = maxAbsDiff(got, want);
+      assert.ok(diff <= FIXTURE_RTOL * scale, `${name}: regenerated values differ by ${diff} (allowed ${FIXTURE_RTOL} x ${scale})`);
+    };
+    close("logits", a.logits, reference.logits);
+    close("loss", [a.loss], [reference.loss]);
+    for (const name of Object.keys(reference.grads)) close(`gradient of ${name}`, a.grads[name], reference.grads[name]);
   });
 });
 
