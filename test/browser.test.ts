@@ -10,21 +10,74 @@ import { startJupyterLab, type RunningLab } from "./support/jupyterlab";
 
 const SHOTS = path.join(ROOT, "test-output", "browser");
 
-/** Runs every cell of the open notebook through JupyterLab's own command, as the Run menu does. */
-async function runAllCells(page: Page): Promise<void> {
+/** A plotly output of the open notebook: what JupyterLab's model records and what plotly drew. */
+interface ChartPoints {
+  title: string;
+  /** Points per trace in the output's figure, as the saved notebook records it. */
+  recorded: number[];
+  /** Points per trace plotly has drawn on the page (null: not drawn as a plot, e.g. still its PNG). */
+  plotted: number[] | null;
+}
+
+/** Every plotly output of the notebook on show, with its recorded and plotted points per trace. */
+async function chartPoints(page: Page): Promise<ChartPoints[]> {
+  return page.evaluate((mime) => {
+    const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+    const charts: ChartPoints[] = [];
+    for (const cell of widget.content.widgets) {
+      if (cell.model.type !== "code") continue;
+      const area = cell.outputArea;
+      for (let k = 0; k < area.model.length; k++) {
+        const fig = area.model.get(k).data[mime];
+        if (!fig) continue;
+        // plotly.js draws into the renderer's own node and hangs the drawn traces on it (gd.data).
+        const node = area.widgets[k]?.node.querySelector(".jp-RenderedPlotly") as any;
+        charts.push({ title: fig.layout?.title?.text ?? "", recorded: fig.data.map((t: any) => t.x.length),
+          plotted: node?.data ? node.data.map((t: any) => t.x.length) : null });
+      }
+    }
+    return charts;
+  }, "application/vnd.plotly.v1+json");
+}
+
+/** Runs every cell of the open notebook through JupyterLab's own command, as the Run menu does; `watch` is called every half second meanwhile. */
+async function runAllCells(page: Page, watch?: () => Promise<void>): Promise<void> {
   await page.waitForFunction(() => {
     const app = (globalThis as any).jupyterapp;
     const kernel = app?.shell?.currentWidget?.sessionContext?.session?.kernel;
     return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
   }, undefined, { timeout: 120_000 });
   await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"));
-  await page.waitForFunction(() => {
+  const finished = () => page.evaluate(() => {
     const widget = (globalThis as any).jupyterapp.shell.currentWidget;
     const cells = widget.content.widgets.filter((c: any) => c.model.type === "code");
     return widget.sessionContext.session.kernel.status === "idle" &&
       cells.every((c: any) => c.promptNode?.textContent?.trim() !== "[*]:");
-  }, undefined, { timeout: 20 * 60_000, polling: 500 });
+  });
+  const deadline = Date.now() + 20 * 60_000;
+  while (!(await finished())) {
+    assert.ok(Date.now() < deadline, "the notebook did not finish within 20 minutes");
+    await watch?.();
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
+
+/** The live charts each notebook draws while a cell runs, and how many points each must end with. */
+const LIVE_CHARTS: Record<string, (text: string) => Record<string, number[]>> = {
+  "03-full-fine-tuning.ipynb": (text) => {
+    const m = /: (\d+) steps, (\d+) evaluations, /.exec(text);
+    assert.ok(m, "notebook 3 did not print its steps and evaluations");
+    const [steps, evaluations] = [Number(m[1]), Number(m[2])];
+    return { "Fine-tuning: loss on the answer tokens": [steps, evaluations], "Validation accuracy (answers written by the model)": [evaluations] };
+  },
+  "05-appendix-pretraining.ipynb": (text) => {
+    const m = /(\d+) steps and (\d+) evaluations in /.exec(text);
+    assert.ok(m, "notebook 5 did not print its steps and evaluations");
+    return { "Pre-training loss": [Number(m[1]), Number(m[2])] };
+  },
+};
+/** The chart watched while it grows: notebook 5 always pre-trains afresh (notebook 3 may reuse a run). */
+const WATCHED = { notebook: "05-appendix-pretraining.ipynb", title: "Pre-training loss" };
 
 describe("JupyterLab in a real browser", function () {
   this.timeout(30 * 60_000);
@@ -91,17 +144,22 @@ describe("JupyterLab in a real browser", function () {
         () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name, undefined, { timeout: 120_000 });
       assert.equal(await kernelName.jsonValue(), KERNEL_NAME);
 
-      await runAllCells(page);
+      // While the cells run, sample how many training points the watched live chart shows.
+      const seen: number[] = [];
+      await runAllCells(page, name !== WATCHED.notebook ? undefined : async () => {
+        const chart = (await chartPoints(page)).find((c) => c.title === WATCHED.title);
+        if (chart?.plotted && chart.plotted[0] !== seen[seen.length - 1]) seen.push(chart.plotted[0]);
+      });
       const stderr = await panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
       assert.deepEqual(stderr, [], `cells wrote to stderr:\n${stderr.join("\n")}`);
       assert.equal(await panel.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
 
       // JupyterLab's plotly renderer first shows the figure's PNG and swaps in the interactive plot
       // (plotly.js SVG with hover and zoom) when the mouse comes over it, as a learner's would.
-      const charts = panel.locator(".jp-OutputArea-output.jp-RenderedPlotly");
-      const chartCount = await charts.count();
+      const chartOutputs = panel.locator(".jp-OutputArea-output.jp-RenderedPlotly");
+      const chartCount = await chartOutputs.count();
       for (let i = 0; i < chartCount; i++) {
-        const output = charts.nth(i);
+        const output = chartOutputs.nth(i);
         await output.scrollIntoViewIfNeeded(); // JupyterLab draws cells lazily as they scroll into view
         await output.hover(); // over the PNG: the renderer replaces it with the live plot
         const plot = output.locator(".plot-container"); // plotly.js draws into the output node itself
@@ -120,6 +178,21 @@ describe("JupyterLab in a real browser", function () {
       // textContent, not innerText: it includes cells JupyterLab has not laid out (they render lazily).
       const text = await panel.locator(".jp-Notebook").textContent() ?? "";
       EXPECTED[name]?.(text);
+
+      // Every chart on the page shows what the notebook records (a live chart that froze would not),
+      // and each live chart holds a point per step and per evaluation of its run.
+      const charts = await chartPoints(page);
+      for (const chart of charts) assert.deepEqual(chart.plotted, chart.recorded, `chart "${chart.title}": plotted points differ from the recorded figure`);
+      for (const [title, points] of Object.entries(LIVE_CHARTS[name]?.(text) ?? {})) {
+        const chart = charts.find((c) => c.title === title);
+        assert.ok(chart, `no live chart "${title}"`);
+        assert.deepEqual(chart.plotted, points, `live chart "${title}": points per trace`);
+      }
+      if (name === WATCHED.notebook) {
+        const final = LIVE_CHARTS[name](text)[WATCHED.title][0];
+        assert.ok(seen.length >= 3 && seen.every((n, i) => i === 0 || n > seen[i - 1]) && seen[0] < final,
+          `the live chart "${WATCHED.title}" did not grow on the page while training ran: saw ${JSON.stringify(seen)} training points`);
+      }
       assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
       // Close the notebook and stop its kernel, so the next one starts alone (and memory is freed).
       await page.evaluate(async () => {

@@ -127,6 +127,8 @@ let liveCounter = 0;
 export class LiveDisplay {
   private readonly id = `workbook-live-${process.pid}-${++liveCounter}-${Date.now()}`;
   private shown = false;
+  /** PLOTLY_MIME when the display now holds a plotly figure. */
+  private lastMime: string | undefined;
 
   /** Replaces the display with text. */
   text(text: string): void {
@@ -140,12 +142,22 @@ export class LiveDisplay {
 
   /** Replaces the display with a figure; png=false by default, as drawing one per update is slow. */
   async figure(fig: PlotlyFigure, options: FigureOptions = {}): Promise<void> {
-    this.send(await figureBundle(fig, { png: false, ...options }));
+    const bundle = await figureBundle(fig, { png: false, ...options });
+    // JupyterLab hands an update of the same MIME type to the renderer already on screen, and
+    // plotly's renderer ignores every model after its first graph: the chart would stay frozen at
+    // its first point. An update of another MIME type in between (a blank block of the chart's
+    // height, so nothing jumps) makes JupyterLab build a fresh plotly renderer for the real update.
+    if (this.shown && this.lastMime === PLOTLY_MIME) {
+      const height = (bundle.data[PLOTLY_MIME] as { layout: { height?: number } }).layout.height ?? 420;
+      this.send({ data: { "text/html": `<div style="height: ${height}px"></div>`, "text/plain": "" } });
+    }
+    this.send(bundle);
   }
 
   private send(bundle: DisplayBundle): void {
     sink(bundle, this.id, this.shown);
     this.shown = true;
+    this.lastMime = PLOTLY_MIME in bundle.data ? PLOTLY_MIME : undefined;
   }
 }
 

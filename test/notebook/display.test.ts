@@ -69,6 +69,21 @@ describe("notebook displays", () => {
     assert.notEqual(liveDisplay()["id" as never], sent[0].id);
   });
 
+  it("puts another MIME type between two figures, so JupyterLab redraws the chart instead of keeping the first", async () => {
+    const live = liveDisplay();
+    const fig = (n: number) => lineChart("Loss", [{ name: "train", x: Array.from({ length: n }, (_, i) => i), y: Array.from({ length: n }, () => 1) }], { x: "step", y: "loss" });
+    await live.figure(fig(1));
+    await live.figure(fig(2));
+    live.text("done");
+    await live.figure(fig(3));
+    const mimes = sent.map((s) => Object.keys(s.bundle.data).filter((m) => m !== "text/plain").join(","));
+    assert.deepEqual(mimes, [PLOTLY_MIME, "text/html", PLOTLY_MIME, "", PLOTLY_MIME]);
+    // The blank in between has the chart's height, so the page does not jump.
+    assert.match(sent[1].bundle.data["text/html"] as string, /^<div style="height: 420px"><\/div>$/);
+    const points = sent.filter((s) => PLOTLY_MIME in s.bundle.data).map((s) => (s.bundle.data[PLOTLY_MIME] as { data: { x: number[] }[] }).data[0].x.length);
+    assert.deepEqual(points, [1, 2, 3]);
+  });
+
   it("describes a figure in text, truncating long series", () => {
     const long = lineChart("Long", [{ name: "s", x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, () => 1 / 3) }], { x: "x", y: "y" });
     assert.match(figureToText(long), /x: \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(20 values\)\]\n {4}y: \[0.3333,/);
@@ -80,9 +95,9 @@ describe("notebook displays", () => {
     curves.add("train", 2, 4);
     curves.add("validation", 2, 4.5);
     await curves.finish();
-    assert.equal(sent.length, 2, "one throttled redraw, then the final one");
+    assert.equal(sent.length, 3, "one throttled redraw, a blank, then the final one");
     assert.ok(sent.every((s) => s.id === sent[0].id));
-    const final = sent[1].bundle.data;
+    const final = sent[2].bundle.data;
     assert.ok(typeof final["image/png"] === "string");
     const fig = final[PLOTLY_MIME] as { data: { name: string; y: number[] }[] };
     assert.deepEqual(fig.data.map((d) => [d.name, d.y]), [["train", [5, 4]], ["validation", [4.5]]]);
