@@ -212,9 +212,9 @@ def main():
         batch_order=batch_order,
         record=record,
     )
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     result = trainer.train()
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
 
     trainer.save_model(args.out)  # config.json + model.safetensors (the tied lm_head is the embedding)
     if trainer.is_world_process_zero():
@@ -228,6 +228,8 @@ def main():
             "device": str(trainer.args.device),
             "steps": trainer.state.global_step,
             "trainSeconds": seconds,
+            "trainCpuSeconds": cpu_seconds,
+            "threads": torch.get_num_threads(),
             "trainLoss": result.training_loss,
             "history": history,
         }

@@ -179,6 +179,10 @@ export interface TrlRun {
   device: string;
   steps: number;
   trainSeconds: number;
+  /** CPU seconds the Python process spent in training (all its threads). */
+  trainCpuSeconds: number;
+  /** torch's CPU threads. */
+  threads: number;
   trainLoss: number;
   history: Record<string, number>[];
 }
