@@ -47,7 +47,13 @@ async function runAllCells(page: Page, watch?: () => Promise<void>): Promise<voi
     const kernel = app?.shell?.currentWidget?.sessionContext?.session?.kernel;
     return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
   }, undefined, { timeout: 120_000 });
-  await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+  // Not awaited inside the page: the command's promise settles only when every cell has run.
+  await page.evaluate(() => { void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"); });
+  await page.waitForFunction(() => {
+    const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+    return widget.sessionContext.session.kernel.status === "busy" ||
+      widget.content.widgets.some((c: any) => c.promptNode?.textContent?.trim() === "[*]:");
+  }, undefined, { timeout: 60_000, polling: 100 });
   const finished = () => page.evaluate(() => {
     const widget = (globalThis as any).jupyterapp.shell.currentWidget;
     const cells = widget.content.widgets.filter((c: any) => c.model.type === "code");
@@ -146,8 +152,13 @@ describe("JupyterLab in a real browser", function () {
 
       // While the cells run, sample how many training points the watched live chart shows.
       const seen: number[] = [];
+      const polls: string[] = [];
       await runAllCells(page, name !== WATCHED.notebook ? undefined : async () => {
-        const chart = (await chartPoints(page)).find((c) => c.title === WATCHED.title);
+        // A learner watches the training cell: keep its chart in view (JupyterLab lays out cells lazily).
+        await page.evaluate(() => document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedPlotly")?.scrollIntoView());
+        const charts = await chartPoints(page);
+        polls.push(JSON.stringify(charts.map((c) => [c.title, c.recorded, c.plotted])));
+        const chart = charts.find((c) => c.title === WATCHED.title);
         if (chart?.plotted && chart.plotted[0] !== seen[seen.length - 1]) seen.push(chart.plotted[0]);
       });
       const stderr = await panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
@@ -191,7 +202,8 @@ describe("JupyterLab in a real browser", function () {
       if (name === WATCHED.notebook) {
         const final = LIVE_CHARTS[name](text)[WATCHED.title][0];
         assert.ok(seen.length >= 3 && seen.every((n, i) => i === 0 || n > seen[i - 1]) && seen[0] < final,
-          `the live chart "${WATCHED.title}" did not grow on the page while training ran: saw ${JSON.stringify(seen)} training points`);
+          `the live chart "${WATCHED.title}" did not grow on the page while training ran: saw ${JSON.stringify(seen)} training points; ` +
+          `the charts while it ran:\n${[...new Set(polls)].slice(0, 20).join("\n")}`);
       }
       assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
       // Close the notebook and stop its kernel, so the next one starts alone (and memory is freed).
