@@ -45,7 +45,7 @@ def round_half_up(x):
     return math.floor(x + 0.5)
 
 
-def sft_config(hp, out_dir, world_size, use_cpu, eval_each_epoch):
+def sft_config(hp, out_dir, world_size, use_cpu, eval_each_epoch, replay):
     """The workbook's FinetuneConfig as TRL's SFTConfig, field by field."""
     if hp["batchSize"] % world_size != 0:
         sys.exit(f"train_sft.py: batchSize {hp['batchSize']} does not split over {world_size} processes; "
@@ -67,7 +67,8 @@ def sft_config(hp, out_dir, world_size, use_cpu, eval_each_epoch):
         per_device_train_batch_size=hp["batchSize"] // world_size,
         per_device_eval_batch_size=hp["batchSize"] // world_size,
         gradient_accumulation_steps=hp["gradAccumulation"],
-        num_train_epochs=hp["epochs"],
+        # A replayed batch order holds every epoch's batches already: one pass over it.
+        num_train_epochs=1 if replay else hp["epochs"],
         seed=hp["seed"],
         data_seed=hp["seed"],
         # The data: prompt/completion, graded on the completion (TRL appends the end-of-text token, graded too).
@@ -96,13 +97,17 @@ def sft_config(hp, out_dir, world_size, use_cpu, eval_each_epoch):
 class WorkbookSFTTrainer(SFTTrainer):
     """SFTTrainer with the workbook's warm-up rounding, and (for the parity test) its batch order and a step record."""
 
-    def __init__(self, *args, warmup_fraction, batch_order=None, record=None, **kwargs):
+    def __init__(self, *args, warmup_fraction, expected_steps=None, batch_order=None, record=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.warmup_fraction = warmup_fraction
+        self.expected_steps = expected_steps
         self.batch_order = batch_order
         self.record = record
 
     def create_scheduler(self, num_training_steps, optimizer=None):
+        if self.expected_steps is not None and num_training_steps != self.expected_steps:
+            sys.exit(f"train_sft.py: {num_training_steps} optimizer steps here but {self.expected_steps} in the workbook's run "
+                     "(job.json counts.steps); the schedule would differ. Is the job folder from another export?")
         # The workbook warms up for round(warmupFraction * total steps); transformers would take the ceiling.
         self.args.warmup_steps = round_half_up(self.warmup_fraction * num_training_steps)
         return super().create_scheduler(num_training_steps, optimizer)
@@ -203,12 +208,13 @@ def main():
 
     trainer = WorkbookSFTTrainer(
         model=model,
-        args=sft_config(hp, args.out, world_size, args.cpu, eval_each_epoch),
+        args=sft_config(hp, args.out, world_size, args.cpu, eval_each_epoch, batch_order is not None),
         train_dataset=data["train"],
         eval_dataset=data["validation"] if eval_each_epoch else None,
         processing_class=tokenizer,
         callbacks=callbacks,
         warmup_fraction=hp["warmupFraction"],
+        expected_steps=job["counts"]["steps"] if world_size == 1 else None,
         batch_order=batch_order,
         record=record,
     )

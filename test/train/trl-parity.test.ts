@@ -4,7 +4,7 @@
 // The parity part is the training loop's reference test, as reference-parity.test.ts is the model's:
 // the same initial weights (the lesson's base model), the same batches in the same order (TRL replays
 // the workbook's batches from the export's batch-order.json instead of shuffling its own way),
-// dropout off, fp32, the lesson's hyperparameters over one epoch (50 steps: 5 of warm-up, then the
+// dropout off, fp32, the lesson's hyperparameters over two epochs (100 steps: 10 of warm-up, then the
 // cosine; clipping at 1 is active on every one of the first 20 steps). For 20 optimizer steps the
 // token ids, loss masks, learning rates, gradient norms and losses must agree, then the weights.
 //
@@ -60,14 +60,14 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
   });
   after(() => { if (!process.env.KEEP_TRL_DIR) fs.rmSync(dir, { recursive: true, force: true }); else console.log(dir); });
 
-  it("exports a job, trains a few TRL steps on a tiny model, and loads TRL's model back for evaluation", async () => {
-    const hp = lessonHyperparameters({ batchSize: 8, maxLength: 128, epochs: 1 });
+  it("exports a job, trains it with TRL on a tiny model, and loads TRL's model back for evaluation", async () => {
+    const hp = lessonHyperparameters({ batchSize: 8, maxLength: 128, epochs: 2 });
     const lesson = lessonData(hp);
     const splits = { train: lesson.splits.train.slice(0, 40), validation: lesson.splits.validation.slice(0, 8), test: lesson.splits.test.slice(0, 24) };
     const tokenizer = trainBPE([...splits.train, ...splits.validation].map((e) => e.prompt + e.completion), { vocabSize: 320 });
     const model = new GPT(gptConfig({ vocabSize: tokenizer.vocabSize, blockSize: 128, nLayer: 2, nHead: 4, nEmbd: 32 }), 11);
     const job = exportScaleOutJob({ hp, data: { splits }, base: { model, tokenizer }, folder: path.join(dir, "tiny-job") });
-    assert.deepEqual(job.counts, { train: 40, validation: 8, test: 24, trainLeftOut: 0, steps: 5, stepsPerEpoch: 5 });
+    assert.deepEqual(job.counts, { train: 40, validation: 8, test: 24, trainLeftOut: 0, steps: 10, stepsPerEpoch: 5 });
     for (const split of ["train", "validation", "test"] as const) {
       const lines = fs.readFileSync(path.join(dir, "tiny-job", job.data[split]), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
       assert.deepEqual(lines, splits[split].map((e) => ({ prompt: e.prompt, completion: e.completion })), `${split}.jsonl`);
@@ -75,9 +75,11 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
     assert.equal((job.templates[0] as { instruction: string }).instruction, "Classify this review: {{text}}\nSentiment:");
 
     const out = path.join(dir, "tiny-trl");
-    const run = await runTrl({ job: path.join(dir, "tiny-job"), out, stopAfter: 3, noEval: true });
-    assert.equal(run.steps, 3);
+    // As a learner runs it: TRL's own shuffling, two epochs, the validation loss after each.
+    const run = await runTrl({ job: path.join(dir, "tiny-job"), out });
+    assert.equal(run.steps, 10);
     assert.equal(run.trainer, "trl.SFTTrainer");
+    assert.equal(run.history.filter((h) => "eval_loss" in h).length, 2, "a validation loss per epoch");
 
     // Back in the workbook: TRL's model and tokenizer load, differ from the base, and go through evaluation.
     const trained = loadCheckpoint(out).model;
@@ -103,7 +105,7 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
     let batches: { inputIds: number[][]; lossMask: number[][] }[];
 
     before(async () => {
-      const hp = lessonHyperparameters({ epochs: 1 }); // the lesson's settings, one epoch: 50 steps, 5 of warm-up
+      const hp = lessonHyperparameters({ epochs: 2 }); // the lesson's settings, two epochs: 100 steps, 10 of warm-up
       const data = lessonData(hp);
       const base = loadBaseModel();
       const config = finetuneConfigOf(hp);
@@ -145,7 +147,7 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
 
     it("the same learning rate at every step (warm-up, then cosine)", () => {
       trl.steps.forEach((s, i) => assert.ok(Math.abs(s.learningRate - ours.learningRates[i]) <= 1e-12, `step ${i + 1}: lr ${s.learningRate} vs ours ${ours.learningRates[i]}`));
-      assert.ok(ours.learningRates[5] < ours.learningRates[4], "the cosine has begun by step 6");
+      assert.ok(ours.learningRates[11] < ours.learningRates[10], "the cosine has begun by step 12");
       assert.ok(ours.gradNorms.every((n) => n > 1), `clipping is active on every step: norms ${ours.gradNorms.map((n) => n.toFixed(2))}`);
     });
 
