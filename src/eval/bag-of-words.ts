@@ -24,6 +24,8 @@
 //             downhill) and step 1 / L, L a proven bound on the curvature, from zero weights, until
 //             the largest gradient entry is below `tolerance`. Deterministic: no random numbers.
 
+import { defineConfig } from "../util/config";
+
 /** A labelled text, e.g. a ReviewRecord or an InstructionExample's source record. */
 export interface LabelledText {
   text: string;
@@ -51,14 +53,24 @@ export interface BagOfWordsConfig {
   maxIterations: number;
 }
 
-export const DEFAULT_BAG_OF_WORDS_CONFIG: Readonly<BagOfWordsConfig> = Object.freeze({
+const BAG_OF_WORDS_CONFIG = defineConfig<BagOfWordsConfig>("BagOfWordsConfig", {
   l2: 0.001,
   bigrams: false,
   minCount: 1,
   features: "binary",
   tolerance: 1e-7,
   maxIterations: 20000,
+}, {
+  l2: { type: "number", above: 0, hint: "try 0.001 to 0.1; without it separable data has no best weights" },
+  bigrams: { type: "boolean" },
+  minCount: { type: "integer", min: 1 },
+  features: { type: "string", oneOf: ["binary", "count"] },
+  tolerance: { type: "number", above: 0 },
+  maxIterations: { type: "integer", min: 1 },
 });
+
+/** The defaults (frozen). */
+export const DEFAULT_BAG_OF_WORDS_CONFIG: Readonly<BagOfWordsConfig> = BAG_OF_WORDS_CONFIG.defaults;
 
 /** How training went: whether it converged, in how many steps, and the final objective. */
 export interface BagOfWordsTrainingSummary {
@@ -91,21 +103,9 @@ export interface BagOfWordsModel {
   features(text: string): [number, number][];
 }
 
-/** A full, checked config from a partial one: unknown keys and bad values throw, naming the field. */
+/** A full, checked config from a partial one: unknown keys and bad values throw a ConfigError naming the field. */
 export function bagOfWordsConfig(partial: Partial<BagOfWordsConfig> = {}): BagOfWordsConfig {
-  for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_BAG_OF_WORDS_CONFIG)) throw new Error(`BagOfWordsConfig: unknown field "${key}"; the fields are ${Object.keys(DEFAULT_BAG_OF_WORDS_CONFIG).join(", ")}.`);
-  }
-  const c: BagOfWordsConfig = { ...DEFAULT_BAG_OF_WORDS_CONFIG, ...partial };
-  if (!(typeof c.l2 === "number" && c.l2 > 0 && Number.isFinite(c.l2))) {
-    throw new Error(`BagOfWordsConfig.l2 must be a number > 0 (try 0.001 to 0.1), got ${c.l2}; without it separable data has no best weights.`);
-  }
-  if (typeof c.bigrams !== "boolean") throw new Error(`BagOfWordsConfig.bigrams must be true or false, got ${c.bigrams}.`);
-  if (!Number.isInteger(c.minCount) || c.minCount < 1) throw new Error(`BagOfWordsConfig.minCount must be a whole number >= 1, got ${c.minCount}.`);
-  if (c.features !== "binary" && c.features !== "count") throw new Error(`BagOfWordsConfig.features must be "binary" or "count", got ${JSON.stringify(c.features)}.`);
-  if (!(c.tolerance > 0)) throw new Error(`BagOfWordsConfig.tolerance must be > 0, got ${c.tolerance}.`);
-  if (!Number.isInteger(c.maxIterations) || c.maxIterations < 1) throw new Error(`BagOfWordsConfig.maxIterations must be a whole number >= 1, got ${c.maxIterations}.`);
-  return c;
+  return BAG_OF_WORDS_CONFIG.make(partial);
 }
 
 const WORD = /[\p{L}\p{N}_]+(?:'[\p{L}\p{N}_]+)*/gu;

@@ -12,7 +12,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { embeddedReviews, type EmbeddedDatasetName } from "../data/embedded";
+import { EMBEDDED_DATASETS, embeddedReviews, type EmbeddedDatasetName } from "../data/embedded";
 import type { ReviewRecord } from "../data/reviews";
 import { splitDataset, splitReport, type DatasetSplits } from "../data/split";
 import { loadCheckpoint } from "../model/checkpoint";
@@ -21,7 +21,8 @@ import { BPETokenizer } from "../model/tokenizer";
 import { buildInstructionDataset, type InstructionExample } from "../prompts/instruction-dataset";
 import { getTemplate } from "../prompts/registry";
 import { projectPath } from "../runtime/paths";
-import { finetune, finetuneConfig, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
+import { finetune, finetuneConfig, FINETUNE_CONFIG, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
+import { defineConfig } from "../util/config";
 
 /** The fine-tuning settings the lesson exposes; the others keep finetune's defaults. */
 const TRAINING_FIELDS = ["learningRate", "epochs", "batchSize", "gradAccumulation", "maxLength", "warmupFraction", "weightDecay", "dropout", "patience", "seed"] as const;
@@ -43,7 +44,11 @@ export interface LessonHyperparameters extends Pick<FinetuneConfig, (typeof TRAI
   extraTrainingDatasets: EmbeddedDatasetName[];
 }
 
-export const DEFAULT_LESSON_HYPERPARAMETERS: LessonHyperparameters = {
+const DATASETS = Object.keys(EMBEDDED_DATASETS) as EmbeddedDatasetName[];
+const training = FINETUNE_CONFIG.rules;
+
+/** The lesson's hyperparameters: defaults, and the rules (the training fields' come from FinetuneConfig). */
+export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>("Hyperparameters", {
   dataset: "amazon",
   templates: ["sentiment-classify"],
   templateMode: "one-per-record",
@@ -59,18 +64,41 @@ export const DEFAULT_LESSON_HYPERPARAMETERS: LessonHyperparameters = {
   patience: 0,
   fewShot: 3,
   extraTrainingDatasets: [],
-};
+}, {
+  dataset: { type: "string", oneOf: DATASETS },
+  templates: { type: "list", of: "string", nonEmpty: true, hint: 'give at least one template id, e.g. ["sentiment-classify"]' },
+  templateMode: { type: "string", oneOf: ["one-per-record", "all-per-record"] },
+  seed: training.seed,
+  learningRate: { ...training.learningRate, flag: "lr" },
+  epochs: training.epochs,
+  batchSize: training.batchSize,
+  gradAccumulation: training.gradAccumulation,
+  maxLength: training.maxLength,
+  warmupFraction: { ...training.warmupFraction, flag: "warmup" },
+  weightDecay: training.weightDecay,
+  dropout: training.dropout,
+  patience: training.patience,
+  fewShot: { type: "integer", min: 1 },
+  extraTrainingDatasets: { type: "list", of: "string", oneOf: DATASETS, flag: "extra-training" },
+}, (hp, fail) => {
+  for (const id of hp.templates) {
+    try {
+      getTemplate(id);
+    } catch (err) {
+      fail("templates", (err as Error).message);
+    }
+  }
+  if (hp.extraTrainingDatasets.includes(hp.dataset)) {
+    fail("extraTrainingDatasets", `"${hp.dataset}" is the dataset itself; its test reviews would leak into training.`);
+  }
+});
 
-/** Fills defaults and checks the hyperparameters; an unknown name or a bad value throws, naming it. */
+/** The lesson's defaults (frozen). */
+export const DEFAULT_LESSON_HYPERPARAMETERS: Readonly<LessonHyperparameters> = LESSON_HYPERPARAMETERS.defaults;
+
+/** Fills defaults and checks the hyperparameters; an unknown name or a bad value throws a ConfigError naming it. */
 export function lessonHyperparameters(overrides: Partial<LessonHyperparameters> & Record<string, unknown> = {}): LessonHyperparameters {
-  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_LESSON_HYPERPARAMETERS));
-  if (unknown.length) throw new Error(`Hyperparameters: unknown name(s) ${unknown.join(", ")}; the names are ${Object.keys(DEFAULT_LESSON_HYPERPARAMETERS).join(", ")}.`);
-  const hp: LessonHyperparameters = { ...DEFAULT_LESSON_HYPERPARAMETERS, ...overrides };
-  if (!Array.isArray(hp.templates) || hp.templates.length === 0) throw new Error("Hyperparameters.templates: give at least one template id, e.g. [\"sentiment-classify\"].");
-  for (const id of hp.templates) getTemplate(id); // throws with the list of known ids
-  if (!Number.isInteger(hp.fewShot) || hp.fewShot < 1) throw new Error(`Hyperparameters.fewShot must be a whole number >= 1, got ${hp.fewShot}.`);
-  finetuneConfigOf(hp); // checks the training fields, naming the bad one
-  return hp;
+  return LESSON_HYPERPARAMETERS.make(overrides);
 }
 
 /** The fine-tuning config the hyperparameters imply. */
@@ -92,8 +120,7 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
   const reviews = embeddedReviews(hp.dataset);
   const examples = buildInstructionDataset(reviews, { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
   const splits = splitDataset(examples, { seed: hp.seed });
-  for (const extra of hp.extraTrainingDatasets) {
-    if (extra === hp.dataset) throw new Error(`Hyperparameters.extraTrainingDatasets: "${extra}" is the dataset itself; its test reviews would leak into training.`);
+  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets) {
     const more = buildInstructionDataset(embeddedReviews(extra), { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
     splits.train.push(...more);
   }

@@ -2,6 +2,7 @@
 //
 // Field names follow Hugging Face's GPT2Config in spirit (n_layer -> nLayer, ...) so that a
 // config.json maps onto it one to one; see the checkpoint code for the mapping.
+import { deepFreeze, defineConfig, refuseUnknownKeys } from "../util/config";
 
 export interface GPTConfig {
   /** Number of token ids the model knows (rows of the token embedding wte). GPT-2: 50257. */
@@ -23,7 +24,7 @@ export interface GPTConfig {
   tieEmbeddings: boolean;
 }
 
-export const DEFAULT_GPT_CONFIG: GPTConfig = {
+const GPT_CONFIG = defineConfig<GPTConfig>("GPTConfig", {
   vocabSize: 50257,
   blockSize: 1024,
   nLayer: 12,
@@ -32,10 +33,24 @@ export const DEFAULT_GPT_CONFIG: GPTConfig = {
   dropout: 0,
   layerNormEpsilon: 1e-5,
   tieEmbeddings: true,
-};
+}, {
+  vocabSize: { type: "integer", min: 1 },
+  blockSize: { type: "integer", min: 1 },
+  nLayer: { type: "integer", min: 1 },
+  nHead: { type: "integer", min: 1 },
+  nEmbd: { type: "integer", min: 1 },
+  dropout: { type: "number", min: 0, below: 1 },
+  layerNormEpsilon: { type: "number", above: 0, below: 1, hint: "GPT-2 uses 1e-5" },
+  tieEmbeddings: { type: "boolean" },
+}, (c, fail) => {
+  if (c.nEmbd % c.nHead !== 0) fail("nEmbd", `${c.nEmbd} must be divisible by nHead (${c.nHead}); each head gets nEmbd / nHead dimensions.`);
+});
+
+/** GPT-2 small's shape (frozen). */
+export const DEFAULT_GPT_CONFIG: Readonly<GPTConfig> = GPT_CONFIG.defaults;
 
 /** Named sizes. Parameter counts (tied embeddings) in the comments. */
-export const GPT_PRESETS = {
+export const GPT_PRESETS = deepFreeze({
   /** OpenAI's GPT-2 small: 12 layers, 768 wide, 12 heads, 1024 context, 124M parameters. */
   gpt2: { ...DEFAULT_GPT_CONFIG },
   /** Hugging Face's distilled GPT-2: 6 layers, 768 wide, 82M parameters. */
@@ -48,42 +63,22 @@ export const GPT_PRESETS = {
   tiny: { ...DEFAULT_GPT_CONFIG, vocabSize: 4096, blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 },
   /** For tests: vocab 256, context 32, 2 layers, 32 wide, 2 heads: 35K parameters. */
   test: { ...DEFAULT_GPT_CONFIG, vocabSize: 256, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32 },
-} satisfies Record<string, GPTConfig>;
+} satisfies Record<string, GPTConfig>);
 
 export type GPTPresetName = keyof typeof GPT_PRESETS;
 
-const INTEGER_FIELDS = ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd"] as const;
-
 /**
- * Fills defaults and checks a config; throws an error naming the field and how to fix it.
+ * Fills defaults and checks a config; throws a ConfigError naming the field and how to fix it.
  * Unknown keys are refused so that a typo ("n_layers") does not pass silently.
  */
 export function gptConfig(overrides: Partial<GPTConfig> & Record<string, unknown> = {}, base: GPTConfig = DEFAULT_GPT_CONFIG): GPTConfig {
-  const known = new Set(Object.keys(DEFAULT_GPT_CONFIG));
-  const unknown = Object.keys(overrides).filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    throw new Error(`GPTConfig: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; ` +
-      `the fields are ${[...known].join(", ")}.`);
-  }
-  const c = { ...base, ...overrides } as GPTConfig;
-  for (const f of INTEGER_FIELDS) {
-    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`GPTConfig.${f} must be a positive integer, got ${c[f]}.`);
-  }
-  if (c.nEmbd % c.nHead !== 0) {
-    throw new Error(`GPTConfig: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); each head gets nEmbd / nHead dimensions.`);
-  }
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`GPTConfig.dropout must be in [0, 1), got ${c.dropout}.`);
-  if (!(c.layerNormEpsilon > 0 && c.layerNormEpsilon < 1)) {
-    throw new Error(`GPTConfig.layerNormEpsilon must be a small positive number (GPT-2 uses 1e-5), got ${c.layerNormEpsilon}.`);
-  }
-  if (typeof c.tieEmbeddings !== "boolean") throw new Error(`GPTConfig.tieEmbeddings must be true or false, got ${c.tieEmbeddings}.`);
-  return c;
+  return GPT_CONFIG.make(overrides, base);
 }
 
 /** A preset by name, optionally changed: gptPreset("tiny", { dropout: 0.1 }). */
 export function gptPreset(name: GPTPresetName, overrides: Partial<GPTConfig> = {}): GPTConfig {
   const base = GPT_PRESETS[name];
-  if (!base) throw new Error(`Unknown GPT preset "${name}"; the presets are ${Object.keys(GPT_PRESETS).join(", ")}.`);
+  if (!base) refuseUnknownKeys("gptPreset", { [name]: true }, Object.keys(GPT_PRESETS), "preset");
   return gptConfig(overrides, base);
 }
 

@@ -17,6 +17,8 @@
 // token): a prompt never ends with whitespace, and every completion starts with exactly one space.
 // So prompt + completion reads naturally, and the completion's first token is the answer word itself.
 
+import { didYouMean as closestName } from "../util/config";
+
 /** What a template asks for. The shipped tasks are named here; a user's template may name another. */
 export type TemplateTask = "sentiment-classification" | "rating-prediction" | "review-generation" | "headline-generation" | (string & {});
 
@@ -75,20 +77,10 @@ export function placeholders(text: string): string[] {
   return names;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** " (did you mean "x"?)" when a known name is one or two edits away, else "". */
+/** " (did you mean "x"?)" when a known name is close to a mistyped one, else "". */
 export function didYouMean(name: string, known: readonly string[]): string {
-  const best = known.map((k) => ({ k, d: editDistance(name.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : "";
+  const guess = closestName(name, known);
+  return guess ? ` (did you mean "${guess}"?)` : "";
 }
 
 /** Checks a spec and returns the frozen template; throws a message naming the template and the problem. */

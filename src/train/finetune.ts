@@ -26,6 +26,7 @@ import { nextTokenLoss } from "./loss";
 import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
+import { defineConfig } from "../util/config";
 
 export interface FinetuneConfig {
   /** Peak learning rate (fine-tuning uses less than pre-training: the weights are already good). */
@@ -62,7 +63,8 @@ export interface FinetuneConfig {
   seed: number;
 }
 
-export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
+/** The fine-tuning config's defaults and field rules (the lesson's hyperparameters reuse the rules). */
+export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>("FinetuneConfig", {
   learningRate: 5e-4,
   minLearningRateRatio: 0.1,
   epochs: 4,
@@ -80,27 +82,32 @@ export const DEFAULT_FINETUNE_CONFIG: FinetuneConfig = {
   patience: 0,
   checkpointEvery: 100,
   seed: 0,
-};
+}, {
+  learningRate: { type: "number", above: 0, hint: "fine-tuning a small model: try 1e-4 to 1e-3" },
+  minLearningRateRatio: { type: "number", min: 0, max: 1 },
+  epochs: { type: "integer", min: 1 },
+  batchSize: { type: "integer", min: 1 },
+  gradAccumulation: { type: "integer", min: 1 },
+  maxLength: { type: "integer", min: 1 },
+  warmupFraction: { type: "number", min: 0, below: 1 },
+  weightDecay: { type: "number", min: 0 },
+  beta1: { type: "number", min: 0, below: 1 },
+  beta2: { type: "number", min: 0, below: 1 },
+  gradClip: { type: "number", above: 0 },
+  dropout: { type: "number", min: 0, below: 1 },
+  evalEvery: { type: "integer", min: 0 },
+  validationLimit: { type: "integer", min: 0 },
+  patience: { type: "integer", min: 0 },
+  checkpointEvery: { type: "integer", min: 1 },
+  seed: { type: "integer" },
+});
 
-/** Fills defaults and checks a config; unknown fields and bad values throw, naming the field. */
+/** The defaults (frozen). */
+export const DEFAULT_FINETUNE_CONFIG: Readonly<FinetuneConfig> = FINETUNE_CONFIG.defaults;
+
+/** Fills defaults and checks a config; unknown fields and bad values throw a ConfigError naming the field. */
 export function finetuneConfig(overrides: Partial<FinetuneConfig> & Record<string, unknown> = {}): FinetuneConfig {
-  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_FINETUNE_CONFIG));
-  if (unknown.length) throw new Error(`FinetuneConfig: unknown field(s) ${unknown.join(", ")}; the fields are ${Object.keys(DEFAULT_FINETUNE_CONFIG).join(", ")}.`);
-  const c: FinetuneConfig = { ...DEFAULT_FINETUNE_CONFIG, ...overrides };
-  for (const f of ["epochs", "batchSize", "gradAccumulation", "maxLength", "checkpointEvery"] as const) {
-    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`FinetuneConfig.${f} must be a positive integer, got ${c[f]}.`);
-  }
-  for (const f of ["evalEvery", "validationLimit", "patience"] as const) {
-    if (!Number.isInteger(c[f]) || c[f] < 0) throw new Error(`FinetuneConfig.${f} must be a whole number >= 0, got ${c[f]}.`);
-  }
-  if (!(c.learningRate > 0)) throw new Error(`FinetuneConfig.learningRate must be > 0, got ${c.learningRate}.`);
-  if (!(c.minLearningRateRatio >= 0 && c.minLearningRateRatio <= 1)) throw new Error(`FinetuneConfig.minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}.`);
-  if (!(c.warmupFraction >= 0 && c.warmupFraction < 1)) throw new Error(`FinetuneConfig.warmupFraction must be in [0, 1), got ${c.warmupFraction}.`);
-  if (!(c.weightDecay >= 0)) throw new Error(`FinetuneConfig.weightDecay must be >= 0, got ${c.weightDecay}.`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`FinetuneConfig.dropout must be in [0, 1), got ${c.dropout}.`);
-  if (!(c.gradClip > 0)) throw new Error(`FinetuneConfig.gradClip must be > 0, got ${c.gradClip}.`);
-  if (!Number.isInteger(c.seed)) throw new Error(`FinetuneConfig.seed must be an integer, got ${c.seed}.`);
-  return c;
+  return FINETUNE_CONFIG.make(overrides);
 }
 
 export type FinetuneEvent =

@@ -23,6 +23,7 @@ import { countParameters, DEFAULT_GPT_CONFIG, gptConfig, GPT_PRESETS, type GPTCo
 import type { GPT } from "../model/gpt";
 import { nextTokenLoss } from "./loss";
 import { AdamW } from "./optimizer";
+import { defineConfig } from "../util/config";
 
 /** The shape of one training batch: batchSize sequences of seqLen tokens. */
 export interface BatchShape {
@@ -119,14 +120,16 @@ function checkBatch(config: GPTConfig, batch: BatchShape, where: string): void {
   }
 }
 
-function checkOptions(options: MemoryEstimateOptions, where: string): { bytesPerValue: 4 | 2; optimizer: MemoryOptimizer } {
-  const bytesPerValue = options.bytesPerValue ?? 4;
-  const optimizer = options.optimizer ?? "adamw";
-  if (bytesPerValue !== 4 && bytesPerValue !== 2) {
-    throw new Error(`${where}: bytesPerValue must be 4 (float32) or 2 (bf16/fp16), got ${bytesPerValue}.`);
-  }
-  if (optimizer !== "adamw" && optimizer !== "sgd") throw new Error(`${where}: optimizer must be "adamw" or "sgd", got "${optimizer}".`);
-  return { bytesPerValue, optimizer };
+const MEMORY_OPTIONS = defineConfig<Required<MemoryEstimateOptions>>("MemoryEstimateOptions", { bytesPerValue: 4, optimizer: "adamw" }, {
+  bytesPerValue: { type: "integer" },
+  optimizer: { type: "string", oneOf: ["adamw", "sgd"] },
+}, (c, fail) => {
+  if (c.bytesPerValue !== 4 && c.bytesPerValue !== 2) fail("bytesPerValue", `must be 4 (float32) or 2 (bf16/fp16), got ${c.bytesPerValue}.`);
+});
+
+/** The estimate's options with defaults filled in (table options may carry more fields: only these are read). */
+function checkOptions(options: MemoryEstimateOptions): Required<MemoryEstimateOptions> {
+  return MEMORY_OPTIONS.make({ bytesPerValue: options.bytesPerValue ?? 4, optimizer: options.optimizer ?? "adamw" });
 }
 
 /**
@@ -145,7 +148,7 @@ function checkOptions(options: MemoryEstimateOptions, where: string): { bytesPer
 export function estimateTrainingMemory(config: GPTConfig, batch: BatchShape, options: MemoryEstimateOptions = {}): TrainingMemoryEstimate {
   const c = gptConfig(config as GPTConfig & Record<string, unknown>);
   checkBatch(c, batch, "estimateTrainingMemory");
-  const { bytesPerValue: b, optimizer } = checkOptions(options, "estimateTrainingMemory");
+  const { bytesPerValue: b, optimizer } = checkOptions(options);
   const { batchSize: B, seqLen: T } = batch;
   const { nEmbd: C, nHead: H, vocabSize: V, nLayer: L } = c;
   const N = B * T;
@@ -294,7 +297,7 @@ export interface TrainingMemoryMeasurement {
  */
 export async function measureTrainingMemory(model: GPT, batch: BatchShape, options: MeasureTrainingMemoryOptions = {}): Promise<TrainingMemoryMeasurement> {
   checkBatch(model.config, batch, "measureTrainingMemory");
-  const { optimizer } = checkOptions({ optimizer: options.optimizer }, "measureTrainingMemory");
+  const { optimizer } = checkOptions({ optimizer: options.optimizer });
   const { batchSize: B, seqLen: T } = batch;
   const started = Date.now();
   const tensorsAtStart = tf.memory().numTensors;
@@ -406,7 +409,7 @@ export function trainingMemoryTable(options: TrainingMemoryTableOptions = {}): R
  * activation: 16 bytes per parameter (4 for the weight, 4 for its gradient, 8 for AdamW's m and v)."
  */
 export function fullFineTuningSentence(name: string, config: GPTConfig, options: MemoryEstimateOptions = {}): string {
-  const { bytesPerValue: b, optimizer } = checkOptions(options, "fullFineTuningSentence");
+  const { bytesPerValue: b, optimizer } = checkOptions(options);
   const parameters = countParameters(gptConfig(config as GPTConfig & Record<string, unknown>));
   const perParameter = optimizer === "adamw" ? 4 * b : 2 * b;
   const precision = b === 4 ? "float32" : "16-bit precision";

@@ -8,7 +8,7 @@
 // A resumed run continues with exactly the batches and updates an uninterrupted run would make.
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { gptConfig, type GPTConfig } from "../model/config";
+import { DEFAULT_GPT_CONFIG, gptConfig, type GPTConfig } from "../model/config";
 import { loadCheckpoint } from "../model/checkpoint";
 import { generate, type TextCodec } from "../model/generate";
 import { GPT } from "../model/gpt";
@@ -16,6 +16,7 @@ import { nextTokenLoss } from "./loss";
 import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
 import { fixedWindows, randomWindows } from "./token-stream";
 import { readResumableRun, restoreOptimizer, saveResumable } from "./resumable";
+import { defineConfig, refuseUnknownKeys } from "../util/config";
 
 export interface PretrainConfig {
   /** Model shape (vocabSize comes from the tokenizer). */
@@ -48,7 +49,8 @@ export interface PretrainConfig {
   seed: number;
 }
 
-export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = {
+/** The pre-training config's defaults and field rules. */
+export const PRETRAIN_CONFIG = defineConfig<PretrainConfig>("PretrainConfig", {
   model: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
   batchSize: 16,
   steps: 1600,
@@ -66,24 +68,38 @@ export const DEFAULT_PRETRAIN_CONFIG: PretrainConfig = {
   sampleTokens: 40,
   checkpointEvery: 250,
   seed: 0,
-};
+}, {
+  model: { type: "object" },
+  batchSize: { type: "integer", min: 1 },
+  steps: { type: "integer", min: 1 },
+  learningRate: { type: "number", above: 0 },
+  minLearningRate: { type: "number", min: 0 },
+  warmupSteps: { type: "integer", min: 0 },
+  weightDecay: { type: "number", min: 0 },
+  beta1: { type: "number", min: 0, below: 1 },
+  beta2: { type: "number", min: 0, below: 1 },
+  gradClip: { type: "number", above: 0 },
+  evalEvery: { type: "integer", min: 1 },
+  evalWindows: { type: "integer", min: 1 },
+  sampleEvery: { type: "integer", min: 0 },
+  samplePrompts: { type: "list", of: "string" },
+  sampleTokens: { type: "integer", min: 1 },
+  checkpointEvery: { type: "integer", min: 1 },
+  seed: { type: "integer" },
+}, (c, fail) => {
+  if (c.warmupSteps >= c.steps) fail("warmupSteps", `must be below steps (${c.steps}), got ${c.warmupSteps}.`);
+  if (c.minLearningRate > c.learningRate) fail("minLearningRate", `must be at most learningRate (${c.learningRate}), got ${c.minLearningRate}.`);
+  // The model's shape is checked by gptConfig (vocabSize comes from the tokenizer later).
+  refuseUnknownKeys("PretrainConfig.model", c.model, Object.keys(DEFAULT_GPT_CONFIG));
+  gptConfig({ vocabSize: 1, ...c.model });
+});
 
-/** Fills defaults and checks a config; unknown keys and bad values throw, naming the field. */
+/** The shipped base model's run (frozen). */
+export const DEFAULT_PRETRAIN_CONFIG: Readonly<PretrainConfig> = PRETRAIN_CONFIG.defaults;
+
+/** Fills defaults and checks a config; unknown keys and bad values throw a ConfigError naming the field. */
 export function pretrainConfig(overrides: Partial<PretrainConfig> & Record<string, unknown> = {}): PretrainConfig {
-  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_PRETRAIN_CONFIG));
-  if (unknown.length) throw new Error(`PretrainConfig: unknown field(s) ${unknown.join(", ")}; the fields are ${Object.keys(DEFAULT_PRETRAIN_CONFIG).join(", ")}.`);
-  const c: PretrainConfig = { ...DEFAULT_PRETRAIN_CONFIG, ...overrides, model: { ...DEFAULT_PRETRAIN_CONFIG.model, ...overrides.model } };
-  for (const f of ["batchSize", "steps", "evalEvery", "evalWindows", "checkpointEvery", "sampleTokens"] as const) {
-    if (!Number.isInteger(c[f]) || c[f] < 1) throw new Error(`PretrainConfig.${f} must be a positive integer, got ${c[f]}.`);
-  }
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0 || c.warmupSteps >= c.steps) {
-    throw new Error(`PretrainConfig.warmupSteps must be a whole number below steps (${c.steps}), got ${c.warmupSteps}.`);
-  }
-  if (!(c.learningRate > 0) || !(c.minLearningRate >= 0 && c.minLearningRate <= c.learningRate)) {
-    throw new Error(`PretrainConfig: need learningRate > 0 and 0 <= minLearningRate <= learningRate, got ${c.learningRate} and ${c.minLearningRate}.`);
-  }
-  if (!(c.gradClip > 0)) throw new Error(`PretrainConfig.gradClip must be > 0, got ${c.gradClip}.`);
-  return c;
+  return PRETRAIN_CONFIG.make({ ...overrides, model: { ...DEFAULT_PRETRAIN_CONFIG.model, ...overrides.model } });
 }
 
 export type PretrainEvent =

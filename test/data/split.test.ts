@@ -68,12 +68,12 @@ describe("splitDataset", () => {
 
   it("validates the config: fractions in [0, 1) adding to 1, unknown keys, held-out ids", () => {
     const data = examples(10, ["negative", "positive"], ["a"]);
-    assert.throws(() => splitConfig({ fractions: { train: 0.8, validation: 0.1, test: 0.2 } }), /^Error: SplitConfig\.fractions must add up to 1, got 0\.8 \+ 0\.1 \+ 0\.2 = 1\.1\.$/);
-    assert.throws(() => splitConfig({ fractions: { train: 1, validation: 0, test: 0 } }), /SplitConfig\.fractions\.train must be in \[0, 1\), got 1\./);
-    assert.throws(() => splitConfig({ fractions: { train: 0.9, validation: -0.1, test: 0.2 } }), /SplitConfig\.fractions\.validation must be in \[0, 1\), got -0\.1\./);
-    assert.throws(() => splitConfig({ fractions: { train: 0.9, test: 0.1 } as never }), /SplitConfig\.fractions\.validation must be in \[0, 1\), got undefined\./);
-    assert.throws(() => splitConfig({ fractions: { train: 0.8, valid: 0.1, test: 0.1 } as never }), /unknown split "valid"/);
-    assert.throws(() => splitConfig({ seeds: 1 } as never), /SplitConfig: unknown field "seeds"; the fields are fractions, seed, heldOutTemplates\./);
+    assert.throws(() => splitConfig({ fractions: { train: 0.8, validation: 0.1, test: 0.2 } }), /^ConfigError: SplitConfig\.fractions: must add up to 1, got 0\.8 \+ 0\.1 \+ 0\.2 = 1\.1\.$/);
+    assert.throws(() => splitConfig({ fractions: { train: 1, validation: 0, test: 0 } }), /SplitConfig\.fractions: train must be in \[0, 1\), got 1\./);
+    assert.throws(() => splitConfig({ fractions: { train: 0.9, validation: -0.1, test: 0.2 } }), /SplitConfig\.fractions: validation must be in \[0, 1\), got -0\.1\./);
+    assert.throws(() => splitConfig({ fractions: { train: 0.9, test: 0.1 } as never }), /SplitConfig\.fractions: validation must be in \[0, 1\), got undefined\./);
+    assert.throws(() => splitConfig({ fractions: { train: 0.8, valid: 0.1, test: 0.1 } as never }), /SplitConfig.fractions: unknown split "valid" \(did you mean "validation"\?\)/);
+    assert.throws(() => splitConfig({ seeds: 1 } as never), /SplitConfig: unknown field "seeds" \(did you mean "seed"\?\); the fields are fractions, seed, heldOutTemplates\./);
     assert.deepEqual(splitConfig({ fractions: { train: 0.7, validation: 0.2, test: 0.1 } }).fractions, { train: 0.7, validation: 0.2, test: 0.1 });
     assert.throws(() => splitDataset(data, { heldOutTemplates: ["b"] }), /held-out template "b" has no examples; the examples' templates are a\./);
     assert.throws(() => splitDataset(data, { heldOutTemplates: ["a"] }), /every template is held out/);

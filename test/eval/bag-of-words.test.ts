@@ -108,10 +108,10 @@ describe("trainBagOfWords on toy data", () => {
   it("refuses bad input with a message that says what to change", () => {
     assert.throws(() => trainBagOfWords([]), /no records/);
     assert.throws(() => trainBagOfWords([{ text: "a", label: "x" }, { text: "b", label: "x" }]), /at least two labels/);
-    assert.throws(() => trainBagOfWords(TOY, { l2: 0 }), /l2 must be a number > 0/);
+    assert.throws(() => trainBagOfWords(TOY, { l2: 0 }), /BagOfWordsConfig.l2: must be > 0, got 0 \(try 0.001 to 0.1/);
     assert.throws(() => trainBagOfWords(TOY, { lambda: 1 } as never), /unknown field "lambda"/);
     assert.throws(() => trainBagOfWords(TOY, { minCount: 99 }), /lower minCount/);
-    assert.throws(() => bagOfWordsConfig({ features: "tfidf" as never }), /"binary" or "count"/);
+    assert.throws(() => bagOfWordsConfig({ features: "tfidf" as never }), /BagOfWordsConfig.features: must be one of "binary", "count", got "tfidf"/);
     assert.throws(() => trainBagOfWords([{ text: "a", label: "" }, { text: "b", label: "y" }]), /record 0 has no label/);
     assert.throws(() => trainBagOfWords(TOY).topFeatures("neutral"), /not a label of this model/);
   });

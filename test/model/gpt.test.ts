@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/index";
-import { countParameters, GPT_PRESETS, gptConfig, gptPreset } from "../../src/model/config";
+import { countParameters, DEFAULT_GPT_CONFIG, GPT_PRESETS, gptConfig, gptPreset } from "../../src/model/config";
+import { ConfigError } from "../../src/util/config";
 import { GPT } from "../../src/model/gpt";
 import { maskedCrossEntropy } from "../../src/train/loss";
 import { assertClose } from "../support/tolerance";
@@ -15,11 +16,22 @@ describe("GPT config", () => {
   });
 
   it("refuses unknown fields, bad sizes and indivisible heads with a message naming the field", () => {
-    assert.throws(() => gptConfig({ n_layer: 2 } as never), /unknown field "n_layer"; the fields are vocabSize/);
-    assert.throws(() => gptConfig({ nLayer: 0 }), /GPTConfig.nLayer must be a positive integer, got 0/);
-    assert.throws(() => gptConfig({ nEmbd: 100, nHead: 3 }), /nEmbd \(100\) must be divisible by nHead \(3\)/);
-    assert.throws(() => gptConfig({ dropout: 1 }), /dropout must be in \[0, 1\)/);
-    assert.throws(() => gptPreset("huge" as never), /Unknown GPT preset "huge"/);
+    assert.throws(() => gptConfig({ n_layer: 2 } as never), /GPTConfig: unknown field "n_layer" \(did you mean "nLayer"\?\); the fields are vocabSize/);
+    assert.throws(() => gptConfig({ nLayer: 0 }), /GPTConfig.nLayer: must be >= 1, got 0/);
+    assert.throws(() => gptConfig({ nLayer: 2.5 }), /GPTConfig.nLayer: must be a whole number, got 2.5/);
+    assert.throws(() => gptConfig({ nEmbd: 100, nHead: 3 }), /GPTConfig.nEmbd: 100 must be divisible by nHead \(3\)/);
+    assert.throws(() => gptConfig({ dropout: 1 }), /GPTConfig.dropout: must be >= 0 and < 1, got 1/);
+    assert.throws(() => gptConfig({ tieEmbeddings: "yes" } as never), /GPTConfig.tieEmbeddings: must be true or false, got "yes"/);
+    assert.throws(() => gptPreset("tinny" as never), /gptPreset: unknown preset "tinny" \(did you mean "tiny"\?\); the presets are gpt2/);
+    assert.throws(() => gptConfig({ nLayer: 0 }), ConfigError);
+  });
+
+  it("keeps its defaults and presets frozen: a caller cannot change them for everyone", () => {
+    assert.throws(() => { (DEFAULT_GPT_CONFIG as { nLayer: number }).nLayer = 2; }, TypeError);
+    const c = gptConfig({ nLayer: 2 });
+    c.nEmbd = 64; // a made config is the caller's own
+    assert.equal(DEFAULT_GPT_CONFIG.nEmbd, 768);
+    assert.throws(() => { (GPT_PRESETS.tiny as { nLayer: number }).nLayer = 2; }, TypeError);
   });
 });
 

@@ -11,7 +11,7 @@ import { loadCheckpoint } from "../../src/model/checkpoint";
 import { generate } from "../../src/model/generate";
 import { generateBatch } from "../../src/model/generate-batch";
 import { nextTokenLoss } from "../../src/train/loss";
-import { accumulatedGradients, finetune, finetuneConfig, type FinetuneEvent } from "../../src/train/finetune";
+import { accumulatedGradients, DEFAULT_FINETUNE_CONFIG, finetune, finetuneConfig, type FinetuneEvent } from "../../src/train/finetune";
 import { epochBatches, tokenizeExamples } from "../../src/train/sft-batches";
 import { maxAbsDiff } from "../support/tolerance";
 
@@ -147,8 +147,12 @@ describe("full fine-tuning", function () {
   });
 
   it("refuses bad configs by field name", () => {
-    assert.throws(() => finetuneConfig({ epoch: 3 } as never), /unknown field\(s\) epoch/);
-    assert.throws(() => finetuneConfig({ batchSize: 0 }), /batchSize must be a positive integer/);
-    assert.throws(() => finetuneConfig({ warmupFraction: 1 }), /warmupFraction must be in \[0, 1\)/);
+    assert.throws(() => finetuneConfig({ epoch: 3 } as never), /FinetuneConfig: unknown field "epoch" \(did you mean "epochs"\?\)/);
+    assert.throws(() => finetuneConfig({ batchSize: 0 }), /FinetuneConfig.batchSize: must be >= 1, got 0/);
+    assert.throws(() => finetuneConfig({ warmupFraction: 1 }), /FinetuneConfig.warmupFraction: must be >= 0 and < 1, got 1/);
+    assert.throws(() => finetuneConfig({ learningRate: 0 }), /FinetuneConfig.learningRate: must be > 0, got 0 \(fine-tuning a small model: try 1e-4 to 1e-3\)/);
+    assert.throws(() => finetuneConfig({ beta1: 1 }), /FinetuneConfig.beta1: must be >= 0 and < 1/);
+    // A notebook cell that writes to the defaults would change every later run: it throws instead.
+    assert.throws(() => { (DEFAULT_FINETUNE_CONFIG as { epochs: number }).epochs = 1; }, TypeError);
   });
 });

@@ -83,8 +83,8 @@ describe("memory cost of full fine-tuning", () => {
     assert.throws(() => estimateTrainingMemory(test, { batchSize: 2.5, seqLen: 8 }), /batchSize must be a positive integer/);
     assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 33 }), /seqLen must be an integer from 2 to the context window \(blockSize 32\), got 33/);
     assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 1 }), /seqLen must be .* got 1/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { bytesPerValue: 3 as 4 }), /bytesPerValue must be 4 \(float32\) or 2/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }), /optimizer must be "adamw" or "sgd", got "adam"/);
+    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { bytesPerValue: 3 as 4 }), /MemoryEstimateOptions.bytesPerValue: must be 4 \(float32\) or 2/);
+    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }), /MemoryEstimateOptions.optimizer: must be one of "adamw", "sgd", got "adam"/);
     assert.throws(() => estimateTrainingMemory({ ...test, nHead: 3 }, { batchSize: 2, seqLen: 8 }), /divisible by nHead/);
     assert.throws(() => trainingMemoryTable({ seqLen: 1 }), /seqLen must be an integer >= 2/);
     const model = new GPT(test, 0);

@@ -7,7 +7,7 @@ import { initBackend } from "../../src/index";
 import { containmentMatcher, evaluationSentences, loadPretrainingCorpus } from "../../src/data/pretraining-corpus";
 import { trainBPE } from "../../src/model/bpe-train";
 import { loadCheckpoint } from "../../src/model/checkpoint";
-import { pretrain, pretrainConfig, type PretrainEvent } from "../../src/train/pretrain";
+import { DEFAULT_PRETRAIN_CONFIG, pretrain, pretrainConfig, type PretrainEvent } from "../../src/train/pretrain";
 import { randomWindows, tokenStream } from "../../src/train/token-stream";
 import { maxAbsDiff } from "../support/tolerance";
 
@@ -94,9 +94,16 @@ describe("pre-training", function () {
   });
 
   it("refuses bad configs by field name", () => {
-    assert.throws(() => pretrainConfig({ stepz: 3 } as never), /unknown field\(s\) stepz/);
-    assert.throws(() => pretrainConfig({ steps: 10, warmupSteps: 10 }), /warmupSteps must be a whole number below steps/);
-    assert.throws(() => pretrainConfig({ learningRate: 1e-3, minLearningRate: 1e-2 }), /minLearningRate <= learningRate/);
+    assert.throws(() => pretrainConfig({ stepz: 3 } as never), /PretrainConfig: unknown field "stepz" \(did you mean "steps"\?\)/);
+    assert.throws(() => pretrainConfig({ steps: 10, warmupSteps: 10 }), /PretrainConfig.warmupSteps: must be below steps \(10\), got 10/);
+    assert.throws(() => pretrainConfig({ learningRate: 1e-3, minLearningRate: 1e-2 }), /PretrainConfig.minLearningRate: must be at most learningRate/);
+    // Fields the hand-written validator never checked:
+    assert.throws(() => pretrainConfig({ beta2: 1 }), /PretrainConfig.beta2: must be >= 0 and < 1, got 1/);
+    assert.throws(() => pretrainConfig({ weightDecay: -0.1 }), /PretrainConfig.weightDecay: must be >= 0, got -0.1/);
+    assert.throws(() => pretrainConfig({ seed: 0.5 }), /PretrainConfig.seed: must be a whole number, got 0.5/);
+    assert.throws(() => pretrainConfig({ model: { nLayers: 2 } as never }), /PretrainConfig.model: unknown field "nLayers" \(did you mean "nLayer"\?\)/);
+    assert.throws(() => pretrainConfig({ model: { nEmbd: 100, nHead: 3 } }), /GPTConfig.nEmbd: 100 must be divisible by nHead/);
+    assert.throws(() => { (DEFAULT_PRETRAIN_CONFIG as { steps: number }).steps = 1; }, TypeError);
   });
 });
 
