@@ -82,12 +82,15 @@ export { normalizeAnswer, accuracyReport, accuracyRows, wilsonInterval, confusio
 export type { Prediction, AccuracyStats, AccuracyReport, NormalizeAnswerOptions, ConfusionMatrix } from "./eval/metrics";
 export { trainBagOfWords, tuneBagOfWords, bagOfWordsConfig, bagOfWordsTokens, DEFAULT_BAG_OF_WORDS_CONFIG } from "./eval/bag-of-words";
 export type { BagOfWordsConfig, BagOfWordsModel, BagOfWordsTrainingSummary, BagOfWordsTuneResult, LabelledText } from "./eval/bag-of-words";
-export { compareOnTest, comparisonFrame, comparisonRows, comparisonChart, examplesSideBySide, comparisonJson, saveComparison, fewShotPrompts } from "./eval/comparison";
+export { compareOnTest, comparisonFrame, comparisonRows, examplesSideBySide, comparisonJson, saveComparison, fewShotPrompts } from "./eval/comparison";
+export { comparisonChart } from "./lesson/comparison-chart";
 export type { Comparison, MethodResult, CompareOptions } from "./eval/comparison";
 export { lessonHyperparameters, finetuneConfigOf, lessonData, loadBaseModel, runFolder, ensureFinetuned, DEFAULT_LESSON_HYPERPARAMETERS, BASE_MODEL_DIR } from "./lesson/experiment";
 export type { LessonHyperparameters, LessonData, BaseModel, FinetunedModel } from "./lesson/experiment";
 export { finetuneProgress } from "./lesson/progress";
 export type { FinetuneProgress } from "./lesson/progress";
+export { exportScaleOutJob, workbookBatchOrder, trainableExamples, checkTrlEnvironment, runTrl, SCALE_OUT_JOB_FORMAT } from "./lesson/scale-out";
+export type { ScaleOutJob, ExportScaleOutOptions, TrlRunOptions, TrlRun } from "./lesson/scale-out";
 export { estimateTrainingMemory, measureTrainingMemory, trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, formatCount, LARGE_GPT2_CONFIGS, MEMORY_TABLE_MODELS } from "./train/memory-cost";
 export type { BatchShape, MemoryOptimizer, MemoryEstimateOptions, ActivationBreakdown, TfjsStepEstimate, TrainingMemoryEstimate, TrainingMemoryMeasurement, MeasureTrainingMemoryOptions, TrainingMemoryTableOptions } from "./train/memory-cost";
 export { gradedTokens, exampleLoss } from "./lesson/inspect";

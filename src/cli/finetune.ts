@@ -16,7 +16,7 @@ import { projectPath } from "../runtime/paths";
 import { compareOnTest, comparisonJson, type Comparison } from "../eval/comparison";
 import { ensureFinetuned, LESSON_HYPERPARAMETERS, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
-import { formatDuration } from "./progress";
+import { formatDuration } from "../util/progress-bar";
 
 interface Args { seeds: number[]; fresh: boolean; out: string; overrides: Partial<LessonHyperparameters> }
 

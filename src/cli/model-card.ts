@@ -1,7 +1,7 @@
 // The model card of the embedded base model, written from the facts of the run that made it.
 import type { Corpus } from "../data/pretraining-corpus";
 import type { PretrainConfig, PretrainState } from "../train/pretrain";
-import { formatDuration } from "./progress";
+import { formatDuration } from "../util/progress-bar";
 
 export interface RunFacts {
   config: PretrainConfig;

@@ -19,7 +19,7 @@ import { saveCheckpoint } from "../model/checkpoint";
 import { generate } from "../model/generate";
 import { DEFAULT_PRETRAIN_CONFIG, PRETRAIN_CONFIG, pretrain, pretrainConfig, type PretrainConfig, type PretrainEvent } from "../train/pretrain";
 import { tokenStream } from "../train/token-stream";
-import { ProgressBar, formatDuration } from "./progress";
+import { ProgressBar, formatDuration } from "../util/progress-bar";
 import { writeModelCard, type RunFacts } from "./model-card";
 
 /** The vocabulary size of the embedded model: small enough that the embedding stays a modest share

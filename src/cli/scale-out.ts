@@ -24,7 +24,7 @@ import { BPETokenizer } from "../model/tokenizer";
 import { ensureFinetuned, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, type TrlRun } from "../lesson/scale-out";
-import { formatDuration } from "./progress";
+import { formatDuration } from "../util/progress-bar";
 
 interface Args { out: string; results?: string; fresh: boolean; exportOnly: boolean; overrides: Partial<LessonHyperparameters> }
 

@@ -8,7 +8,7 @@
 // An existing file is never replaced unless { overwrite: true } says so.
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../model/atomic-write";
+import { writeFileAtomic } from "../util/atomic-write";
 
 export interface JsonlExportOptions {
   /** Replace an existing file (default false: refuse). */

@@ -11,15 +11,13 @@
 // most likely; never invalid). Each figure comes with its 95% interval: the test split is small.
 //
 //   const c = compareOnTest({ base, finetuned, tokenizer, data, fewShot: 3, seed: 0 });
-//   showTable(comparisonRows(c)); showFigure(comparisonChart(c));
+//   showTable(comparisonRows(c)); showFigure(comparisonChart(c));   (the chart: src/lesson/comparison-chart.ts)
 import fs from "node:fs";
 import path from "node:path";
 import type { DatasetSplits } from "../data/split";
 import type { ReviewRecord } from "../data/reviews";
 import type { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
-import type { PlotlyFigure } from "../notebook/figure";
-import { barChart } from "../notebook/charts";
 import { rowsToFrame, type DataFrame } from "../data/frame";
 import { buildFewShotPrompt } from "../prompts/few-shot";
 import type { InstructionExample } from "../prompts/instruction-dataset";
@@ -122,19 +120,6 @@ export function comparisonFrame(c: Comparison): DataFrame {
     correct: r.report.correct, invalid: r.report.invalid, n: r.report.n,
   }));
   return rowsToFrame(rows, Object.keys(rows[0]));
-}
-
-/** A bar chart of test accuracy per method, by generation and by likelihood, with the chance level. */
-export function comparisonChart(c: Comparison, title = "Test accuracy on the same split"): PlotlyFigure {
-  const methods = [...new Set(c.results.map((r) => r.method))];
-  const pick = (scoring: MethodResult["scoring"][]) => methods.map((m) => c.results.find((r) => r.method === m && scoring.includes(r.scoring))?.report.accuracy ?? 0);
-  const figure = barChart(title, [
-    { name: "answer written (generation)", x: methods, y: pick(["generation", "classifier"]) },
-    { name: "most likely answer (likelihood)", x: methods, y: pick(["likelihood", "classifier"]) },
-  ], { x: "method", y: "accuracy" });
-  figure.data.push({ type: "scatter", mode: "lines", name: `chance (${percent(c.chance)})`, x: methods, y: methods.map(() => c.chance) });
-  figure.layout = { ...figure.layout, yaxis: { ...(figure.layout?.yaxis as object), range: [0, 1] } };
-  return figure;
 }
 
 /** Rows for showTable: test prompts with the expected answer and what each model wrote. */

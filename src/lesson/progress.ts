@@ -5,7 +5,7 @@
 //   const progress = finetuneProgress();
 //   await finetune({ ..., onEvent: progress.onEvent });
 //   await progress.finish();
-import { ProgressBar, formatDuration } from "../cli/progress";
+import { ProgressBar, formatDuration } from "../util/progress-bar";
 import { inNotebook } from "../notebook/display";
 import { LiveCurves } from "../notebook/live-curves";
 import type { FinetuneEvent } from "../train/finetune";

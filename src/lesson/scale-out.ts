@@ -24,7 +24,7 @@ import { exportJsonl } from "../data/jsonl-export";
 import { saveCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import type { BPETokenizer } from "../model/tokenizer";
-import { writeFileAtomic } from "../model/atomic-write";
+import { writeFileAtomic } from "../util/atomic-write";
 import { getTemplate } from "../prompts/registry";
 import type { InstructionExample } from "../prompts/instruction-dataset";
 import { epochBatches, tokenizeExamples, type TokenizedExample } from "../train/sft-batches";

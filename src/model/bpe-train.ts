@@ -8,7 +8,7 @@
 // The result is a BPETokenizer (tokenizer.ts): the same pre-tokenizer, byte alphabet and merge rule
 // as GPT-2, only with merges learned from your corpus.
 import { BPETokenizer, byteSymbols, END_OF_TEXT, preTokenize, specialTokenPattern, splitOnSpecialTokens } from "./tokenizer";
-import { BinaryHeap } from "./binary-heap";
+import { BinaryHeap } from "../util/binary-heap";
 
 export interface TrainBPEOptions {
   /** Size of the final vocabulary: 256 byte symbols + learned tokens + special tokens. */

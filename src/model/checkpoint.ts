@@ -9,7 +9,7 @@ import path from "node:path";
 import { gptConfig, type GPTConfig } from "./config";
 import { GPT } from "./gpt";
 import { readSafetensors, writeSafetensors, type NamedTensor } from "./safetensors";
-import { writeFileAtomic } from "./atomic-write";
+import { writeFileAtomic } from "../util/atomic-write";
 
 /** transformers' GPT2Config fields, as they appear in config.json (the ones this model uses). */
 interface HFGPT2Config {

@@ -5,7 +5,7 @@
 // the tensors' raw little-endian bytes back to back. Offsets are relative to the end of the header.
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic-write";
+import { writeFileAtomic } from "../util/atomic-write";
 
 export interface NamedTensor {
   shape: number[];

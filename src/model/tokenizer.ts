@@ -18,8 +18,8 @@
 // trainBPE (bpe-train.ts) learns a new vocabulary and merges from a corpus.
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic-write";
-import { BinaryHeap } from "./binary-heap";
+import { writeFileAtomic } from "../util/atomic-write";
+import { BinaryHeap } from "../util/binary-heap";
 
 /** GPT-2's end-of-text token: it separates documents in training and ends every example. */
 export const END_OF_TEXT = "<|endoftext|>";
