@@ -48,7 +48,7 @@ export { loadEmbeddedDataset, embeddedReviews, embeddedDatasetPath, EMBEDDED_DAT
 export type { EmbeddedDatasetName, EmbeddedDatasetInfo, EmbeddedDatasetOptions } from "./data/embedded";
 export { loadReviewFile, readReviewFile, REVIEW_FILE_PRESETS, DEFAULT_LABEL_VALUES } from "./data/review-file";
 export type { ColumnMapping, ReviewFileOptions, ReviewFileFormat, ReviewFilePreset, ReviewFileLayout } from "./data/review-file";
-export { DataFileError } from "./data/errors";
+export { DataFileError } from "./util/data-file-error";
 export { parseDelimited } from "./data/delimited";
 export type { DelimitedOptions, DelimitedRecord } from "./data/delimited";
 export { reviewFrame, rowsToFrame, frameRecords, danfojs } from "./data/frame";

@@ -11,7 +11,7 @@
 // Quoting "none": every character is literal and a record is one line. Some TSV exports (the
 // Amazon US Reviews files among them) are written this way, with bare quotes at the start of fields.
 // Line ends may be \n or \r\n; blank lines between records are skipped; a leading UTF-8 BOM is dropped.
-import { DataFileError } from "./errors";
+import { DataFileError } from "../util/data-file-error";
 
 export interface DelimitedOptions {
   /** The file's name for error messages. */

@@ -14,7 +14,8 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { parseDelimited } from "./delimited";
-import { DataFileError } from "./errors";
+import { DataFileError } from "../util/data-file-error";
+import { notify } from "../util/notices";
 import { reviewFrame, type DataFrame } from "./frame";
 import { cleanReviewText, sentimentFromRating, type ReviewRecord, type Sentiment } from "./reviews";
 
@@ -84,7 +85,7 @@ export interface ReviewFileOptions {
   labelValues?: Record<string, Sentiment>;
   /** Keep only the first `limit` good rows of the file. */
   limit?: number;
-  /** Leave bad rows out (reported to onSkip, or in one console line) instead of stopping at the first. */
+  /** Leave bad rows out (each reported to onSkip, or all in one notice, see util/notices) instead of stopping at the first. */
   skipBadRows?: boolean;
   /** Called for each row left out by skipBadRows. */
   onSkip?: (problem: DataFileError) => void;
@@ -265,7 +266,7 @@ function toRecords(file: string, rows: RawRow[], mapping: ColumnMapping, options
     }
   }
   if (skipped.length > 0 && !options.onSkip) {
-    console.warn(`loadReviewFile: skipped ${skipped.length} bad row${skipped.length === 1 ? "" : "s"} of ${file}; the first: ${skipped[0].message}`);
+    notify("loadReviewFile", `skipped ${skipped.length} bad row${skipped.length === 1 ? "" : "s"} of ${file}; the first: ${skipped[0].message}`);
   }
   if (records.length === 0) {
     throw new DataFileError({ file }, `has no usable review rows (${skipped.length} skipped).`, "check the column mapping and the rows named above.");

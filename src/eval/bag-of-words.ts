@@ -25,6 +25,7 @@
 //             the largest gradient entry is below `tolerance`. Deterministic: no random numbers.
 
 import { defineConfig } from "../util/config";
+import { notify } from "../util/notices";
 
 /** A labelled text, e.g. a ReviewRecord or an InstructionExample's source record. */
 export interface LabelledText {
@@ -166,7 +167,7 @@ export function trainBagOfWords(train: readonly LabelledText[], options: Partial
   const y = Int32Array.from(train, (r) => labels.indexOf(r.label));
   const fit = fitLogistic(X, y, labels.length, vocabulary.length, config);
   if (!fit.summary.converged) {
-    console.warn(`trainBagOfWords: not converged after ${fit.summary.iterations} steps (largest gradient entry ${fit.summary.gradientMax.toExponential(1)}, ` +
+    notify("trainBagOfWords", `not converged after ${fit.summary.iterations} steps (largest gradient entry ${fit.summary.gradientMax.toExponential(1)}, ` +
       `tolerance ${config.tolerance}); the weights are not yet the best ones. Raise maxIterations, or l2 (a larger l2 converges faster).`);
   }
   const { weights, bias, outputs } = fit;

@@ -20,9 +20,11 @@ import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
 import { buildInstructionDataset, type InstructionExample } from "../prompts/instruction-dataset";
 import { getTemplate } from "../prompts/registry";
+import type { TemplateRenderError } from "../prompts/template";
 import { projectPath } from "../runtime/paths";
 import { finetune, finetuneConfig, FINETUNE_CONFIG, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
 import { defineConfig } from "../util/config";
+import { notify } from "../util/notices";
 
 /** The fine-tuning settings the lesson exposes; the others keep finetune's defaults. */
 const TRAINING_FIELDS = ["learningRate", "epochs", "batchSize", "gradAccumulation", "maxLength", "warmupFraction", "weightDecay", "dropout", "patience", "seed"] as const;
@@ -113,19 +115,23 @@ export interface LessonData {
   examples: InstructionExample[];
   /** Train / validation / test (80/10/10, stratified, by review), with a report table. */
   splits: DatasetSplits<InstructionExample>;
+  /** Reviews left out because a template could not render them (also reported as a notice). */
+  leftOut: TemplateRenderError[];
 }
 
 /** The reviews, the instruction dataset and its split, all from the hyperparameters. */
 export function lessonData(hp: LessonHyperparameters): LessonData {
   const reviews = embeddedReviews(hp.dataset);
-  const examples = buildInstructionDataset(reviews, { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
+  // A review a template cannot render (an empty field) is left out, and said so in one notice.
+  const leftOut: TemplateRenderError[] = [];
+  const render = (records: ReviewRecord[]) => buildInstructionDataset(records,
+    { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: (err) => leftOut.push(err) });
+  const examples = render(reviews);
   const splits = splitDataset(examples, { seed: hp.seed });
-  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets) {
-    const more = buildInstructionDataset(embeddedReviews(extra), { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: () => undefined });
-    splits.train.push(...more);
-  }
+  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets) splits.train.push(...render(embeddedReviews(extra)));
   if (hp.extraTrainingDatasets.length) splits.report = splitReport(splits);
-  return { reviews, examples, splits };
+  if (leftOut.length) notify("lessonData", `left out ${leftOut.length} review(s) the templates could not render; the first: ${leftOut[0].message}`);
+  return { reviews, examples, splits, leftOut };
 }
 
 export const BASE_MODEL_DIR = projectPath("data", "models", "review-gpt-base");

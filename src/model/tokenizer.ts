@@ -20,6 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../util/atomic-write";
 import { BinaryHeap } from "../util/binary-heap";
+import { DataFileError } from "../util/data-file-error";
 
 /** GPT-2's end-of-text token: it separates documents in training and ends every example. */
 export const END_OF_TEXT = "<|endoftext|>";
@@ -224,7 +225,7 @@ export class BPETokenizer {
   /** Loads GPT-2's two classic files: vocab.json (token -> id) and merges.txt. */
   static fromFiles(vocabJsonPath: string, mergesTxtPath: string, options: BPETokenizerOptions = {}): BPETokenizer {
     const vocab = readJson(vocabJsonPath, "vocab.json");
-    if (!isPlainObject(vocab)) throw new Error(`${vocabJsonPath}: expected a JSON object from token to id. ${FOLDER_HINT}`);
+    if (!isPlainObject(vocab)) throw new DataFileError({ file: vocabJsonPath }, "expected a JSON object from token to id.", FOLDER_HINT);
     const merges = parseMergesTxt(readText(mergesTxtPath, "merges.txt"), mergesTxtPath);
     return withFileContext(`${vocabJsonPath} + ${mergesTxtPath}`, () => new BPETokenizer(vocab as Record<string, number>, merges, options));
   }
@@ -236,7 +237,7 @@ export class BPETokenizer {
   static fromTokenizerJson(tokenizerJsonPath: string, options: Pick<BPETokenizerOptions, "eosToken"> = {}): BPETokenizer {
     const json = readJson(tokenizerJsonPath, "tokenizer.json");
     const fail = (why: string): never => {
-      throw new Error(`${tokenizerJsonPath}: ${why} BPETokenizer reads GPT-2-style byte-level BPE tokenizers. ${FOLDER_HINT}`);
+      throw new DataFileError({ file: tokenizerJsonPath }, `${why} BPETokenizer reads GPT-2-style byte-level BPE tokenizers.`, FOLDER_HINT);
     };
     if (!isPlainObject(json) || !isPlainObject(json.model)) return fail("has no \"model\" object.");
     const model = json.model;
@@ -274,7 +275,7 @@ export class BPETokenizer {
    */
   static fromPretrained(folder: string): BPETokenizer {
     if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-      throw new Error(`Tokenizer folder ${folder} does not exist. ${FOLDER_HINT}`);
+      throw new DataFileError({ file: folder }, "this tokenizer folder does not exist.", FOLDER_HINT);
     }
     const file = (name: string) => path.join(folder, name);
     const eosToken = configuredEosToken(file("tokenizer_config.json"));
@@ -284,7 +285,7 @@ export class BPETokenizer {
       return eosToken === undefined || eosToken === tok.eosToken ? tok : BPETokenizer.fromFiles(file("vocab.json"), file("merges.txt"), { specialTokens: [eosToken], eosToken });
     }
     const found = fs.readdirSync(folder).sort().join(", ") || "nothing";
-    throw new Error(`Tokenizer folder ${folder} has neither tokenizer.json nor vocab.json + merges.txt (it has: ${found}). ${FOLDER_HINT}`);
+    throw new DataFileError({ file: folder }, `this tokenizer folder has neither tokenizer.json nor vocab.json + merges.txt (it has: ${found}).`, FOLDER_HINT);
   }
 
   // ---- Encoding and decoding
@@ -466,7 +467,7 @@ export function parseMergesTxt(text: string, file = "merges.txt"): [string, stri
     if (i === 0 && line.startsWith("#version")) return;
     const parts = line.split(" ");
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
-      throw new Error(`${file} line ${i + 1}: expected two tokens separated by one space, got ${JSON.stringify(line)}. ${FOLDER_HINT}`);
+      throw new DataFileError({ file, line: i + 1 }, `expected two tokens separated by one space, got ${JSON.stringify(line)}.`, FOLDER_HINT);
     }
     merges.push([parts[0], parts[1]]);
   });
@@ -478,7 +479,7 @@ function readText(file: string, kind: string): string {
     return fs.readFileSync(file, "utf8");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    throw new Error(`Cannot read the tokenizer's ${kind} at ${file}: ${why}. ${FOLDER_HINT}`);
+    throw new DataFileError({ file }, `cannot read the tokenizer's ${kind}: ${why}.`, FOLDER_HINT);
   }
 }
 
@@ -487,7 +488,7 @@ function readJson(file: string, kind: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}). ${FOLDER_HINT}`);
+    throw new DataFileError({ file }, `is not valid JSON (${(err as Error).message}).`, FOLDER_HINT);
   }
 }
 
@@ -500,7 +501,7 @@ function withFileContext<T>(where: string, build: () => T): T {
   try {
     return build();
   } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message} ${FOLDER_HINT}`);
+    throw new DataFileError({ file: where }, (err as Error).message, FOLDER_HINT);
   }
 }
 

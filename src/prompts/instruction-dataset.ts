@@ -12,6 +12,7 @@
 // examples keep their record's sourceId and label, so splitDataset keeps a record's examples together.
 import { frameRecords, type DataFrame } from "../data/frame";
 import { SeededRandom } from "../runtime/random";
+import { notify } from "../util/notices";
 import { resolveTemplates } from "./registry";
 import { renderTemplate, TemplateRenderError, type PromptTemplate, type TemplateRecord } from "./template";
 
@@ -90,7 +91,7 @@ export function buildInstructionDataset(data: DataFrame | readonly TemplateRecor
     }
   }
   if (skipped.length > 0 && !config.onSkip) {
-    console.warn(`buildInstructionDataset: left out ${skipped.length} example${skipped.length === 1 ? "" : "s"} that could not be rendered; the first: ${skipped[0].message}`);
+    notify("buildInstructionDataset", `left out ${skipped.length} example${skipped.length === 1 ? "" : "s"} that could not be rendered; the first: ${skipped[0].message}`);
   }
   return examples;
 }

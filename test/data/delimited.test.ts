@@ -1,6 +1,6 @@
 // The CSV/TSV parser: quoting as spreadsheets write it, line numbers for errors, and unquoted TSV.
 import assert from "node:assert/strict";
-import { DataFileError } from "../../src/data/errors";
+import { DataFileError } from "../../src/util/data-file-error";
 import { parseDelimited } from "../../src/data/delimited";
 
 const csv = (text: string) => parseDelimited(text, { file: "t.csv", delimiter: "," });

@@ -4,10 +4,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { DataFileError } from "../../src/data/errors";
+import { DataFileError } from "../../src/util/data-file-error";
 import { frameRecords } from "../../src/data/frame";
 import { loadReviewFile, readReviewFile } from "../../src/data/review-file";
 import { cleanReviewText, sentimentFromRating } from "../../src/data/reviews";
+import { setNoticeHandler, type Notice } from "../../src/util/notices";
 
 const AMAZON_US_HEADER = ["marketplace", "customer_id", "review_id", "product_id", "product_parent", "product_title", "product_category",
   "star_rating", "helpful_votes", "total_votes", "vine", "verified_purchase", "review_headline", "review_body", "review_date"];
@@ -180,17 +181,18 @@ describe("review files", () => {
     assert.match(fileError(() => readReviewFile(file, { columns: { text: "text", rating: "stars" }, format: "tsv" })).message, /line 1: the header has a single column \("text,stars"\)\. Fix: is it a CSV file\? Pass \{ format: "csv" \}\./);
   });
 
-  it("warns once on the console when rows were skipped without onSkip", () => {
+  it("sends one notice when rows were skipped without onSkip", () => {
     const file = write("warn.csv", "text,stars\nGood.,5\nBad.,9\n");
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (msg: string) => { warnings.push(msg); };
+    const notices: Notice[] = [];
+    setNoticeHandler((n) => notices.push(n));
     try {
       assert.equal(readReviewFile(file, { columns: { text: "text", rating: "stars" }, skipBadRows: true }).length, 1);
     } finally {
-      console.warn = original;
+      setNoticeHandler(undefined);
     }
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /^loadReviewFile: skipped 1 bad row of .*warn\.csv; the first: .*warn\.csv, line 3, column "stars": the rating "9"/);
+    assert.equal(notices.length, 1);
+    assert.equal(notices[0].source, "loadReviewFile");
+    assert.match(notices[0].message, /^skipped 1 bad row of .*warn\.csv; the first: .*warn\.csv, line 3, column "stars": the rating "9"/);
   });
+
 });

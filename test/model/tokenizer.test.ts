@@ -14,6 +14,7 @@ import path from "node:path";
 import { trainBPE } from "../../src/model/bpe-train";
 import { BPETokenizer, byteSymbols, preTokenize } from "../../src/model/tokenizer";
 import { SeededRandom } from "../../src/runtime/random";
+import { DataFileError } from "../../src/util/data-file-error";
 
 import { ROOT, VENV_PYTHON as PYTHON } from "../support/notebooks";
 const SCRIPT = path.join(ROOT, "kernel", "reference", "tokenizer_reference.py");
@@ -373,17 +374,19 @@ describe("BPETokenizer errors", () => {
 
   it("names a missing file and says what a tokenizer folder holds", () => {
     assert.throws(() => BPETokenizer.fromFiles(path.join(dir, "nope.json"), GPT2_MERGES),
-      /Cannot read the tokenizer's vocab\.json at .*nope\.json: no such file\. A Hugging Face GPT-2 tokenizer folder holds tokenizer\.json/);
-    assert.throws(() => BPETokenizer.fromTokenizerJson(path.join(dir, "missing-tokenizer.json")), /Cannot read the tokenizer's tokenizer\.json at .*missing-tokenizer\.json: no such file/);
-    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "no-such-folder")), /Tokenizer folder .*no-such-folder does not exist\. A Hugging Face/);
+      /^DataFileError: .*nope\.json: cannot read the tokenizer's vocab\.json: no such file\. Fix: A Hugging Face GPT-2 tokenizer folder holds tokenizer\.json/);
+    assert.throws(() => BPETokenizer.fromTokenizerJson(path.join(dir, "missing-tokenizer.json")), /.*missing-tokenizer\.json: cannot read the tokenizer's tokenizer\.json: no such file/);
+    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "no-such-folder")), /.*no-such-folder: this tokenizer folder does not exist\. Fix: A Hugging Face/);
     fs.mkdirSync(path.join(dir, "empty"), { recursive: true });
     assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "empty")), /has neither tokenizer\.json nor vocab\.json \+ merges\.txt \(it has: nothing\)/);
+    // The same error type as the data loaders', with the file (and line) as fields.
+    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "empty")), (err: unknown) => err instanceof DataFileError && err.file === path.join(dir, "empty"));
   });
 
   it("names the line of a malformed merges.txt", () => {
     const vocab = write("vocab.json", JSON.stringify(tinyVocab()));
     const merges = write("merges.txt", "#version: 0.2\nĠ t\nĠt he extra\n");
-    assert.throws(() => BPETokenizer.fromFiles(vocab, merges), /merges\.txt line 3: expected two tokens separated by one space, got "Ġt he extra"/);
+    assert.throws(() => BPETokenizer.fromFiles(vocab, merges), /merges\.txt, line 3: expected two tokens separated by one space, got "Ġt he extra"/);
   });
 
   it("names a merge whose tokens are not in the vocabulary", () => {
@@ -393,7 +396,7 @@ describe("BPETokenizer errors", () => {
   });
 
   it("refuses invalid JSON and tokenizers that are not GPT-2's byte-level BPE", () => {
-    assert.throws(() => BPETokenizer.fromFiles(write("bad.json", "{not json"), GPT2_MERGES), /bad\.json is not valid JSON/);
+    assert.throws(() => BPETokenizer.fromFiles(write("bad.json", "{not json"), GPT2_MERGES), /bad\.json: is not valid JSON/);
     const wordPiece = write("wordpiece.json", JSON.stringify({ model: { type: "WordPiece", vocab: {} } }));
     assert.throws(() => BPETokenizer.fromTokenizerJson(wordPiece), /has a "WordPiece" model, not "BPE"/);
     const noBytes = write("nobytes.json", JSON.stringify({ "a": 0 }));
