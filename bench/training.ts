@@ -23,7 +23,7 @@ import { machineInfo, machineInfoLine } from "../src/runtime/machine";
 import { nextTokenLoss } from "../src/train/loss";
 import { AdamW, clipByGlobalNorm } from "../src/train/optimizer";
 
-interface Case {
+export interface Case {
   name: string;
   preset: GPTPresetName;
   batchSize: number;
@@ -36,7 +36,7 @@ interface Case {
   maxSteps: number;
 }
 
-const CASES: Case[] = [
+export const CASES: Case[] = [
   { name: "tiny (embedded model)", preset: "tiny", batchSize: 16, seqLen: 128, promptLen: 0, warmup: 2, targetSeconds: 8, maxSteps: 20 },
   { name: "tiny, fine-tuning batch", preset: "tiny", batchSize: 16, seqLen: 64, promptLen: 32, warmup: 2, targetSeconds: 6, maxSteps: 20 },
   { name: "gpt2 (124M)", preset: "gpt2", batchSize: 4, seqLen: 128, promptLen: 0, warmup: 1, targetSeconds: 20, maxSteps: 4 },
@@ -75,7 +75,7 @@ function lossMaskFor(c: Case): tf.Tensor2D {
   return tf.tidy(() => tf.concat([tf.zeros([c.batchSize, c.promptLen]), tf.ones([c.batchSize, c.seqLen - c.promptLen])], 1) as tf.Tensor2D);
 }
 
-function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowth: number } {
+export function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowth: number } {
   const model = new GPT(config, 0);
   const ids = tf.randomUniform([c.batchSize, c.seqLen], 0, config.vocabSize, "int32", 1) as tf.Tensor2D;
   const mask = lossMaskFor(c);
@@ -127,7 +127,7 @@ function timeTorch(c: Case, config: GPTConfig): TorchResult {
 const ms = (seconds: number) => (seconds * 1000).toFixed(0);
 
 /** CPU seconds all processes have used so far, summed over cores (os.cpus(): user + nice + sys + irq). */
-function machineBusySeconds(): number {
+export function machineBusySeconds(): number {
   return os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) / 1000;
 }
 
