@@ -41,7 +41,7 @@ function timeOurs(model: GPT, prompt: number[], newTokens: number, useCache: boo
 function timeTransformers(c: Case): { cache: { tokens_per_second: number }; no_cache: { tokens_per_second: number }; torch: string; threads: number } {
   const cfg = { vocab_size: c.config.vocabSize, n_positions: c.config.blockSize, n_embd: c.config.nEmbd, n_layer: c.config.nLayer,
     n_head: c.config.nHead, prompt_len: PROMPT_LEN, new_tokens: c.newTokens, repeats: c.repeats };
-  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("kernel", "reference", "bench_generation.py"), JSON.stringify(cfg)],
+  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("bench", "generation_reference.py"), JSON.stringify(cfg)],
     { encoding: "utf8", maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`transformers benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);

@@ -7,7 +7,7 @@
 // (clipByGlobalNorm, max 1.0), an AdamW update (the workbook's AdamW, weight decay 0.01 on
 // matrices and embeddings). The reference is the same step written the ordinary PyTorch way:
 // transformers' GPT2LMHeadModel with the same config (dropout 0), loss.backward(),
-// clip_grad_norm_, torch.optim.AdamW (kernel/reference/bench_training.py).
+// clip_grad_norm_, torch.optim.AdamW (bench/training_reference.py).
 // Both sides: fp32, random weights and tokens of the same shapes, the same loss mask, every core.
 // Each side warms up, then runs steps until the case's targetSeconds have passed (at least MIN_STEPS); the
 // median step is reported (a shared machine makes some steps slow; the median ignores them).
@@ -116,7 +116,7 @@ function timeTorch(c: Case, config: GPTConfig): TorchResult {
   const cfg = { vocab_size: config.vocabSize, n_positions: config.blockSize, n_embd: config.nEmbd, n_layer: config.nLayer, n_head: config.nHead,
     batch_size: c.batchSize, seq_len: c.seqLen, prompt_len: c.promptLen, warmup: c.warmup, min_steps: MIN_STEPS, max_steps: Math.max(MIN_STEPS, c.maxSteps),
     target_seconds: c.targetSeconds, attn_implementation: ATTENTION };
-  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("kernel", "reference", "bench_training.py"), JSON.stringify(cfg)],
+  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("bench", "training_reference.py"), JSON.stringify(cfg)],
     { encoding: "utf8", maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);

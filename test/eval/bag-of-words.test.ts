@@ -1,7 +1,7 @@
 // The bag-of-words logistic-regression baseline (src/eval/bag-of-words.ts): tokens, a solution
 // checked by hand, separable toy data, the Amazon sentences, determinism, and scikit-learn.
 //
-// The scikit-learn check runs kernel/reference/bow_reference.py on our own feature vectors with the
+// The scikit-learn check runs test/eval/bow_reference.py on our own feature vectors with the
 // same objective (C = 1 / (l2 · n)): it tests the optimizer, and is skipped when .venv/bin/python
 // cannot import scikit-learn (`node kernel/setup.mjs --reference` installs it).
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { accuracyReport, chanceAccuracy } from "../../src/eval/metrics";
 import { ROOT, VENV_PYTHON } from "../support/notebooks";
 import { maxAbsDiff } from "../support/tolerance";
 
-const SCRIPT = path.join(ROOT, "kernel", "reference", "bow_reference.py");
+const SCRIPT = path.join(ROOT, "test", "eval", "bow_reference.py");
 
 /** The amazon sentences split like the lesson splits them (one review per source record). */
 function amazonSplits(seed: number) {

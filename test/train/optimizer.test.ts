@@ -39,7 +39,7 @@ describe("AdamW, clipping and the schedule", () => {
 
   it("the reference script still gives the committed numbers", function () {
     this.timeout(60_000);
-    const r = spawnSync(VENV_PYTHON, [path.join(ROOT, "kernel", "reference", "optim_reference.py")], { encoding: "utf8" });
+    const r = spawnSync(VENV_PYTHON, [path.join(ROOT, "test", "train", "optim_reference.py")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), reference);
   });

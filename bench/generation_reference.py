@@ -1,6 +1,6 @@
 """Generation speed of transformers' GPT2LMHeadModel on this CPU, for bench/generation.ts.
 
-    .venv/bin/python kernel/reference/bench_generation.py CONFIG_JSON
+    .venv/bin/python bench/generation_reference.py CONFIG_JSON
         CONFIG_JSON: {"vocab_size", "n_positions", "n_embd", "n_layer", "n_head", "prompt_len",
                       "new_tokens", "repeats"}
         Prints JSON: tokens/s of greedy generation with and without the key/value cache

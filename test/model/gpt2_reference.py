@@ -1,16 +1,16 @@
 """Reference values from Hugging Face transformers' GPT2LMHeadModel, for the parity tests.
 
-    .venv/bin/python kernel/reference/gpt2_reference.py make OUT_DIR
+    .venv/bin/python test/model/gpt2_reference.py make OUT_DIR
         Builds a tiny random GPT-2 with a fixed seed, saves it (config.json + model.safetensors) in
         OUT_DIR, and writes OUT_DIR/reference.json: input ids, labels, logits, the loss, gradients of
         selected weights, and a greedy generation. The TypeScript tests load the same checkpoint
         and compare (test/model/reference-parity.test.ts).
 
-    .venv/bin/python kernel/reference/gpt2_reference.py logits CHECKPOINT_DIR IDS_JSON
+    .venv/bin/python test/model/gpt2_reference.py logits CHECKPOINT_DIR IDS_JSON
         Loads a checkpoint (e.g. one saved by the TypeScript code) with GPT2LMHeadModel and prints
         the logits for the given ids ([[...], ...]) as JSON.
 
-    .venv/bin/python kernel/reference/gpt2_reference.py text CHECKPOINT_DIR TEXT
+    .venv/bin/python test/model/gpt2_reference.py text CHECKPOINT_DIR TEXT
         Loads the checkpoint's tokenizer (AutoTokenizer) and model, and prints as JSON the ids of
         TEXT and the model's logits for them: a saved folder is usable end to end in transformers.
 """

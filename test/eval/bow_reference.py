@@ -1,6 +1,6 @@
 """scikit-learn's LogisticRegression on given bag-of-words features, for test/eval/bag-of-words.test.ts.
 
-    .venv/bin/python kernel/reference/bow_reference.py problems.json
+    .venv/bin/python test/eval/bow_reference.py problems.json
         problems.json: {"problems": [{"d": vocabulary size, "C": inverse regularization
                         (1 / (l2 * n_train)), "train": [[[index, value], ...], ...] one sparse row per
                         text, "y": [class index, ...], "query": [[[index, value], ...], ...]}, ...]}

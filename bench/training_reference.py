@@ -1,6 +1,6 @@
 """Training-step speed of a plain PyTorch GPT-2 on this CPU, for bench/training.ts.
 
-    .venv/bin/python kernel/reference/bench_training.py CONFIG_JSON
+    .venv/bin/python bench/training_reference.py CONFIG_JSON
         CONFIG_JSON: {"vocab_size", "n_positions", "n_embd", "n_layer", "n_head", "batch_size",
                       "seq_len", "prompt_len", "warmup", "min_steps", "max_steps", "target_seconds",
                       "attn_implementation"}

@@ -1,6 +1,6 @@
 """torch.optim.AdamW with gradient clipping on fixed tensors, for test/train/optimizer.test.ts.
 
-    .venv/bin/python kernel/reference/optim_reference.py
+    .venv/bin/python test/train/optim_reference.py
         Prints JSON: the parameters after 3 steps of clip_grad_norm_(max 1.0) + AdamW(lr 0.01,
         weight decay 0.1 on "w" only), given the parameters and gradients defined below.
 """
