@@ -1,97 +1,82 @@
-// The workbook's one public entry: notebooks, scripts and tests import from here.
+// The workbook's one public entry, grouped by the step of the lesson that uses it.
 //   import * as wb from "./src/index";   (in a notebook: the kernel runs at the repository root)
-export { initBackend, describeBackend, backendChoice, BACKEND_ORDER } from "./runtime/backend";
-export type { BackendName, BackendChoice, InitBackendOptions } from "./runtime/backend";
+//
+// It holds what the notebooks and the documented commands use, and the errors and types a learner
+// meets in a cell; everything else stays inside its module. test/public-api.test.ts lists these
+// names, so a new export is a decision, not an accident.
+
+// ---- 0 · Set-up: the backend, the machine, reproducibility (notebook 00)
+export { initBackend, describeBackend, backendChoice } from "./runtime/backend";
+export type { BackendName } from "./runtime/backend";
 export { memoryReport, formatMemoryReport, formatBytes } from "./runtime/memory";
-export type { MemoryReport } from "./runtime/memory";
-export { SeededRandom } from "./runtime/random";
 export { versionReport } from "./runtime/versions";
 export { measureMatMul } from "./runtime/speed";
-export type { MatMulSpeed } from "./runtime/speed";
-export { projectRoot, projectPath } from "./runtime/paths";
-
-export { showFigure, showTable, showMarkdown, liveDisplay, LiveDisplay, figureBundle, tableBundle, setDisplaySink, inNotebook, PLOTLY_MIME } from "./notebook/display";
-export type { DisplayBundle, DisplaySink, FigureOptions } from "./notebook/display";
-export { figureToText } from "./notebook/figure";
-export type { PlotlyFigure, PlotlyTrace } from "./notebook/figure";
-export { lineChart, barChart } from "./notebook/charts";
-export type { Series } from "./notebook/charts";
-export { renderFigurePng, closePngRenderer, chromiumPath } from "./notebook/png";
-
-export { GPT } from "./model/gpt";
-export type { KVCache, ForwardOptions } from "./model/gpt";
-export { gptConfig, gptPreset, countParameters, GPT_PRESETS, DEFAULT_GPT_CONFIG } from "./model/config";
-export type { GPTConfig, GPTPresetName } from "./model/config";
-export { loadCheckpoint, loadModelConfig, saveCheckpoint, configFromHF, configToHF } from "./model/checkpoint";
-export type { LoadedCheckpoint, SaveOptions } from "./model/checkpoint";
-export { readSafetensors, writeSafetensors } from "./model/safetensors";
-export { generate, pickToken } from "./model/generate";
-export type { GenerateOptions, Generation, TextCodec } from "./model/generate";
-export { scoreChoices, scoreChoicesBatch } from "./model/score";
-export type { ChoiceItem, ChoiceScores } from "./model/score";
-export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
-export type { LanguageModel } from "./train/loss";
-export { BPETokenizer, END_OF_TEXT, byteSymbols, preTokenize } from "./model/tokenizer";
-export type { BPETokenizerOptions, SpecialToken } from "./model/tokenizer";
-export { trainBPE } from "./model/bpe-train";
-export type { TrainBPEOptions } from "./model/bpe-train";
-export { AdamW, clipByGlobalNorm, learningRateAt, decaysByDefault, DEFAULT_ADAMW } from "./train/optimizer";
-export type { AdamWConfig, AdamWState, ScheduleConfig } from "./train/optimizer";
-export { LiveCurves } from "./notebook/live-curves";
-export { loadPretrainingCorpus, evaluationSentences, containmentMatcher, CORPUS_SOURCES } from "./data/pretraining-corpus";
-export type { Corpus, CorpusOptions, CorpusSource } from "./data/pretraining-corpus";
-export { pretrain, pretrainConfig, validationLoss, DEFAULT_PRETRAIN_CONFIG } from "./train/pretrain";
-export type { PretrainConfig, PretrainEvent, PretrainResult, PretrainState } from "./train/pretrain";
-export { tokenStream, randomWindows, fixedWindows } from "./train/token-stream";
-
-export { loadEmbeddedDataset, embeddedReviews, embeddedDatasetPath, EMBEDDED_DATASETS } from "./data/embedded";
-export type { EmbeddedDatasetName, EmbeddedDatasetInfo, EmbeddedDatasetOptions } from "./data/embedded";
-export { loadReviewFile, readReviewFile, REVIEW_FILE_PRESETS, DEFAULT_LABEL_VALUES } from "./data/review-file";
-export type { ColumnMapping, ReviewFileOptions, ReviewFileFormat, ReviewFilePreset, ReviewFileLayout } from "./data/review-file";
+export { SeededRandom } from "./runtime/random";
+export { projectPath } from "./runtime/paths";
+export { ConfigError } from "./util/config";
 export { DataFileError } from "./util/data-file-error";
-export { parseDelimited } from "./data/delimited";
-export type { DelimitedOptions, DelimitedRecord } from "./data/delimited";
-export { reviewFrame, rowsToFrame, frameRecords, danfojs } from "./data/frame";
-export type { DataFrame, FrameRow } from "./data/frame";
-export { sentimentFromRating, cleanReviewText, REVIEW_COLUMNS, BINARY_SENTIMENTS } from "./data/reviews";
-export type { ReviewRecord, Sentiment } from "./data/reviews";
-export { splitDataset, splitConfig, splitReport, DEFAULT_SPLIT_CONFIG } from "./data/split";
-export type { SplitConfig, SplitFractions, DatasetSplits, SplitName } from "./data/split";
-export { exportJsonl } from "./data/jsonl-export";
-export type { JsonlExportOptions, JsonlExportResult } from "./data/jsonl-export";
-export { checkTemplate, renderTemplate, placeholders, TemplateRenderError, TEMPLATE_FIELDS } from "./prompts/template";
-export type { PromptTemplate, TemplateSpec, TemplateTask, TemplateMetric, RenderedPrompt, TemplateRecord } from "./prompts/template";
-export { defineTemplate, getTemplate, listTemplates, removeTemplate, templateTable } from "./prompts/registry";
-export type { TemplateFilter } from "./prompts/registry";
-export { SENTIMENT_TEMPLATES, STAR_RATING_TEMPLATES } from "./prompts/library";
-export { buildInstructionDataset, previewTemplates } from "./prompts/instruction-dataset";
-export type { InstructionExample, InstructionDatasetConfig } from "./prompts/instruction-dataset";
-export { buildFewShotPrompt, fewShotBudget } from "./prompts/few-shot";
-export type { FewShotOptions, FewShotPrompt, ShotExample } from "./prompts/few-shot";
-export { tokenLengthStats, summarizeLengths, percentile } from "./prompts/token-stats";
-export type { TokenCounter, TokenStats, TokenStatsOptions, LengthSummary } from "./prompts/token-stats";
-export { tokenizeExamples, epochBatches } from "./train/sft-batches";
-export type { TokenizedExample, TokenizeOptions, Batch, BatchOptions } from "./train/sft-batches";
+export { setNoticeHandler } from "./util/notices";
+export type { Notice } from "./util/notices";
+
+// ---- Showing results in a notebook: tables, charts, live displays (every notebook)
+export { showFigure, showTable, showMarkdown, liveDisplay, figureBundle, tableBundle, setDisplaySink, PLOTLY_MIME } from "./notebook/display";
+export type { DisplayBundle } from "./notebook/display";
+export { figureToText } from "./notebook/figure";
+export type { PlotlyFigure } from "./notebook/figure";
+export { lineChart, barChart } from "./notebook/charts";
+export { LiveCurves } from "./notebook/live-curves";
+export { closePngRenderer, chromiumPath } from "./notebook/png";
+
+// ---- 1 · The base model, zero-shot and few-shot (notebook 01)
+export { GPT } from "./model/gpt";
+export { gptConfig, gptPreset, countParameters } from "./model/config";
+export type { GPTConfig } from "./model/config";
+export { loadCheckpoint, loadModelConfig, saveCheckpoint } from "./model/checkpoint";
+export { BPETokenizer } from "./model/tokenizer";
+export { generate } from "./model/generate";
 export { generateBatch } from "./model/generate-batch";
-export type { BatchGenerateOptions } from "./model/generate-batch";
-export { finetune, finetuneConfig, copyModel, maskedValidationLoss, accumulatedGradients, DEFAULT_FINETUNE_CONFIG } from "./train/finetune";
-export type { FinetuneConfig, FinetuneEvent, FinetuneRecord, FinetuneState, FinetuneArgs, FinetuneResult } from "./train/finetune";
-export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
-export type { EvalExample, AnsweredExample, Evaluation, GenerationEvalOptions } from "./eval/evaluate";
-export { normalizeAnswer, accuracyReport, accuracyRows, wilsonInterval, confusionMatrix, confusionRows, chanceAccuracy } from "./eval/metrics";
-export type { Prediction, AccuracyStats, AccuracyReport, NormalizeAnswerOptions, ConfusionMatrix } from "./eval/metrics";
-export { trainBagOfWords, tuneBagOfWords, bagOfWordsConfig, bagOfWordsTokens, DEFAULT_BAG_OF_WORDS_CONFIG } from "./eval/bag-of-words";
-export type { BagOfWordsConfig, BagOfWordsModel, BagOfWordsTrainingSummary, BagOfWordsTuneResult, LabelledText } from "./eval/bag-of-words";
-export { compareOnTest, comparisonFrame, comparisonRows, examplesSideBySide, comparisonJson, saveComparison, fewShotPrompts } from "./eval/comparison";
-export { comparisonChart } from "./lesson/comparison-chart";
-export type { Comparison, MethodResult, CompareOptions } from "./eval/comparison";
-export { lessonHyperparameters, finetuneConfigOf, lessonData, loadBaseModel, runFolder, ensureFinetuned, DEFAULT_LESSON_HYPERPARAMETERS, BASE_MODEL_DIR } from "./lesson/experiment";
-export type { LessonHyperparameters, LessonData, BaseModel, FinetunedModel } from "./lesson/experiment";
-export { finetuneProgress } from "./lesson/progress";
-export type { FinetuneProgress } from "./lesson/progress";
-export { exportScaleOutJob, workbookBatchOrder, trainableExamples, checkTrlEnvironment, runTrl, SCALE_OUT_JOB_FORMAT } from "./lesson/scale-out";
-export type { ScaleOutJob, ExportScaleOutOptions, TrlRunOptions, TrlRun } from "./lesson/scale-out";
-export { estimateTrainingMemory, measureTrainingMemory, trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, formatCount, LARGE_GPT2_CONFIGS, MEMORY_TABLE_MODELS } from "./train/memory-cost";
-export type { BatchShape, MemoryOptimizer, MemoryEstimateOptions, ActivationBreakdown, TfjsStepEstimate, TrainingMemoryEstimate, TrainingMemoryMeasurement, MeasureTrainingMemoryOptions, TrainingMemoryTableOptions } from "./train/memory-cost";
+export { scoreChoices, scoreChoicesBatch } from "./model/score";
+export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
+export { loadBaseModel } from "./lesson/experiment";
+
+// ---- 2 · The instruction dataset: reviews, templates, split, few-shot budget, export (notebook 02)
+export { loadEmbeddedDataset } from "./data/embedded";
+export type { EmbeddedDatasetName } from "./data/embedded";
+export { loadReviewFile } from "./data/review-file";
+export type { ReviewRecord } from "./data/reviews";
+export { frameRecords } from "./data/frame";
+export type { DataFrame } from "./data/frame";
+export { defineTemplate, listTemplates, templateTable } from "./prompts/registry";
+export { TemplateRenderError } from "./prompts/template";
+export type { PromptTemplate, TemplateSpec } from "./prompts/template";
+export { buildInstructionDataset, previewTemplates } from "./prompts/instruction-dataset";
+export type { InstructionExample } from "./prompts/instruction-dataset";
+export { splitDataset } from "./data/split";
+export { buildFewShotPrompt, fewShotBudget } from "./prompts/few-shot";
+export { tokenLengthStats } from "./prompts/token-stats";
+export { exportJsonl } from "./data/jsonl-export";
+
+// ---- 3 · Full fine-tuning: hyperparameters, the loss mask, memory, the loop (notebook 03)
+export { lessonHyperparameters, lessonData, ensureFinetuned } from "./lesson/experiment";
+export type { LessonHyperparameters } from "./lesson/experiment";
+export { tokenizeExamples } from "./train/sft-batches";
 export { gradedTokens, exampleLoss } from "./lesson/inspect";
-export { saveLessonSummary, lessonOutputDir } from "./lesson/summary";
+export { estimateTrainingMemory, measureTrainingMemory, trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, LARGE_GPT2_CONFIGS } from "./train/memory-cost";
+export { finetune } from "./train/finetune";
+export type { FinetuneConfig, FinetuneEvent } from "./train/finetune";
+export { finetuneProgress } from "./lesson/progress";
+
+// ---- 4 · Evaluation: the instruct model against the base model and a bag of words (notebook 04)
+export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
+export { normalizeAnswer, accuracyRows, confusionMatrix, confusionRows, chanceAccuracy } from "./eval/metrics";
+export { compareOnTest, comparisonFrame, comparisonRows, examplesSideBySide, fewShotPrompts } from "./eval/comparison";
+export type { Comparison } from "./eval/comparison";
+export { comparisonChart } from "./lesson/comparison-chart";
+export { saveLessonSummary } from "./lesson/summary";
+
+// ---- 5 · Appendix: where the base model came from, pre-training (notebook 05)
+export { loadPretrainingCorpus } from "./data/pretraining-corpus";
+export { trainBPE } from "./model/bpe-train";
+export { tokenStream } from "./train/token-stream";
+export { pretrain, pretrainConfig } from "./train/pretrain";
+export type { PretrainConfig, PretrainEvent } from "./train/pretrain";
