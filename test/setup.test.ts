@@ -6,6 +6,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/index";
 import { KERNEL_NAME, ROOT, VENV_PYTHON } from "./support/notebooks";
+import { requireReference } from "./support/reference";
 
 describe("setup", () => {
   it("runs again in seconds, changing nothing", function () {
@@ -64,5 +65,19 @@ describe("setup", () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { backend: "wasm", sum: 6, addon: false });
+  });
+
+  it("fails a reference check whose module is missing, saying how to fix it, and skips it only under WORKBOOK_NO_REFERENCE=1", function () {
+    const context = { skip: () => { throw new Error("skipped"); } } as unknown as Mocha.Context;
+    assert.doesNotThrow(() => requireReference(context, ["json"]));
+    const saved = process.env.WORKBOOK_NO_REFERENCE;
+    try {
+      delete process.env.WORKBOOK_NO_REFERENCE;
+      assert.throws(() => requireReference(context, ["no_such_module_here"]), /lacks no_such_module_here: run `node kernel\/setup.mjs --reference`/);
+      process.env.WORKBOOK_NO_REFERENCE = "1";
+      assert.throws(() => requireReference(context, ["no_such_module_here"]), /^Error: skipped$/);
+    } finally {
+      if (saved === undefined) delete process.env.WORKBOOK_NO_REFERENCE; else process.env.WORKBOOK_NO_REFERENCE = saved;
+    }
   });
 });

@@ -14,6 +14,7 @@ import { splitDataset } from "../../src/data/split";
 import { bagOfWordsConfig, bagOfWordsTokens, trainBagOfWords, tuneBagOfWords, type BagOfWordsModel, type LabelledText } from "../../src/eval/bag-of-words";
 import { accuracyReport, chanceAccuracy } from "../../src/eval/metrics";
 import { ROOT, VENV_PYTHON } from "../support/notebooks";
+import { requireReference } from "../support/reference";
 import { maxAbsDiff } from "../support/tolerance";
 
 const SCRIPT = path.join(ROOT, "test", "eval", "bow_reference.py");
@@ -151,14 +152,10 @@ describe("trainBagOfWords on the amazon sentences", () => {
 describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
   interface Problem { name: string; model: BagOfWordsModel; train: LabelledText[]; query: LabelledText[]; l2: number }
   let problems: Problem[] = [];
-  let results: { proba: number[][]; train_accuracy: number; n_iter: number }[] | undefined;
-  let skipReason = "";
+  let results: { proba: number[][]; train_accuracy: number; n_iter: number }[] = [];
 
   before(function () {
-    if (!fs.existsSync(VENV_PYTHON)) {
-      skipReason = `${VENV_PYTHON} does not exist`;
-      return;
-    }
+    requireReference(this, ["sklearn", "scipy"]);
     const { train, test } = amazonSplits(0);
     // Three labels: short reviews get their own class, to exercise the softmax model.
     const three = [...train, ...test].map((r) => ({ text: r.text, label: r.text.length < 40 ? "short" : r.label }));
@@ -180,10 +177,6 @@ describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
       const file = path.join(dir, "problems.json");
       fs.writeFileSync(file, JSON.stringify(spec));
       const r = spawnSync(VENV_PYTHON, [SCRIPT, file], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
-      if (r.status !== 0 && /No module named '(sklearn|scipy)'/.test(r.stderr)) {
-        skipReason = "scikit-learn is not installed in .venv (node kernel/setup.mjs --reference)";
-        return;
-      }
       assert.equal(r.status, 0, `${path.relative(ROOT, SCRIPT)} failed:\n${r.stderr}`);
       results = JSON.parse(r.stdout).results;
     } finally {
@@ -193,12 +186,8 @@ describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
 
   for (const index of [0, 1, 2]) {
     it(`problem ${index}: the same probabilities (max |diff| < 1e-3) and training accuracy`, function () {
-      if (!results) {
-        console.log(`    skipped: ${skipReason}`);
-        this.skip();
-      }
       const p = problems[index];
-      const reference = results![index];
+      const reference = results[index];
       const ours = p.query.map((r) => { const proba = p.model.predictProba(r.text); return p.model.labels.map((l) => proba[l]); });
       const diff = maxAbsDiff(ours.flat(), reference.proba.flat());
       assert.ok(diff < 1e-3, `${p.name}: max |p_ours - p_sklearn| = ${diff.toExponential(2)} over ${p.query.length} texts, NOT OK`);

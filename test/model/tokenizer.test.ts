@@ -17,6 +17,7 @@ import { SeededRandom } from "../../src/runtime/random";
 import { DataFileError } from "../../src/util/data-file-error";
 
 import { ROOT, VENV_PYTHON as PYTHON } from "../support/notebooks";
+import { requireReference } from "../support/reference";
 const SCRIPT = path.join(ROOT, "test", "model", "tokenizer_reference.py");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "tokenizer");
 const STRINGS_FILE = path.join(FIXTURES, "strings.json");
@@ -45,11 +46,6 @@ function assertSameIds(tok: BPETokenizer, expected: number[][], what: string): v
     .filter(({ i, ids }) => JSON.stringify(ids) !== JSON.stringify(expected[i]))
     .map(({ s, i, ids }) => `  [${i}] ${s.group} ${show(s.text)}: ours ${JSON.stringify(ids.slice(0, 12))}, reference ${JSON.stringify(expected[i].slice(0, 12))}`);
   assert.equal(wrong.length, 0, `${what}: ${wrong.length} of ${STRINGS.length} strings differ:\n${wrong.slice(0, 8).join("\n")}`);
-}
-
-/** Whether the project's Python can import transformers (the live reference checks need it). */
-function transformersAvailable(): boolean {
-  return fs.existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import transformers, tokenizers"], { encoding: "utf8" }).status === 0;
 }
 
 /** Runs tokenizer_reference.py on the fixture strings with the given tokenizer options. */
@@ -321,11 +317,11 @@ describe("trainBPE", () => {
 
 describe("BPETokenizer against transformers, live (.venv/bin/python)", function () {
   this.timeout(300_000);
-  let live: ReferenceResult[] | undefined; // undefined when transformers cannot be imported
+  let live: ReferenceResult[];
   let dir: string;
 
   before(function () {
-    if (!transformersAvailable()) return;
+    requireReference(this, ["transformers", "tokenizers"]);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-live-"));
     gpt2.save(path.join(dir, "gpt2"));
     trainBPE(reviewCorpus(), { vocabSize: 600 }).save(path.join(dir, "trained"));
@@ -340,20 +336,17 @@ describe("BPETokenizer against transformers, live (.venv/bin/python)", function 
   after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
 
   it("the committed fixture is what GPT2TokenizerFast gives today", function () {
-    if (!live) this.skip(); // transformers is not importable from .venv/bin/python
     assert.deepEqual(live[0].ids, EXPECTED.ids, "rerun test/model/tokenizer_reference.py (see its docstring) to update the fixture");
     assert.deepEqual(live[0].decoded, EXPECTED.decoded);
   });
 
   it("transformers loads our saved GPT-2 (tokenizer.json and the folder) and encodes like us", function () {
-    if (!live) this.skip();
     assertSameIds(gpt2, live[1].ids, `ours vs ${live[1].class}(tokenizer_file=saved tokenizer.json)`);
     assertSameIds(gpt2, live[2].ids, `ours vs AutoTokenizer (${live[2].class}) on the saved folder`);
     assert.deepEqual(live[2].decoded, STRINGS.map((s) => s.text));
   });
 
   it("transformers loads a tokenizer trained here and encodes like us", function () {
-    if (!live) this.skip();
     const trained = BPETokenizer.fromPretrained(path.join(dir, "trained"));
     assertSameIds(trained, live[3].ids, `trained vs ${live[3].class}(tokenizer_file=...)`);
     assertSameIds(trained, live[4].ids, `trained vs AutoTokenizer (${live[4].class})`);
