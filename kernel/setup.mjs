@@ -8,7 +8,7 @@
 //
 // Every step keeps a stamp (a hash of its inputs) under .workbook/, so a second run does nothing
 // but checks. Uses only Node's built-ins: it runs before node_modules exists.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";

@@ -42,6 +42,7 @@ describe("setup", () => {
 
   it("holds one tfjs in the process: danfojs-node computes on the workbook's backend", async () => {
     await initBackend({ quiet: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the very module the workbook loads on demand
     const dfd = require("danfojs-node");
     assert.equal(dfd.tensorflow.engine(), tf.engine(), "danfojs-node loaded a second tfjs");
     const df = new dfd.DataFrame({ stars: [1, 5, 4], text: ["bad", "great", "good"] });
@@ -55,7 +56,8 @@ describe("setup", () => {
     const code = `
       const wb = require("./src/index");
       wb.initBackend({ quiet: true }).then(() => {
-        const dfd = require("danfojs-node");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the very module the workbook loads on demand
+    const dfd = require("danfojs-node");
         const df = new dfd.DataFrame({ a: [1, 2, 3] });
         const addon = Object.keys(require.cache).some((k) => k.endsWith("tfjs_binding.node"));
         console.log(JSON.stringify({ backend: require("@tensorflow/tfjs").getBackend(), sum: df["a"].sum(), addon }));

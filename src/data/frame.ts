@@ -20,6 +20,7 @@ let danfo: Danfo | undefined;
 
 /** danfojs-node, required on first use. */
 export function danfojs(): Danfo {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: it takes seconds
   return (danfo ??= require("danfojs-node") as Danfo);
 }
 

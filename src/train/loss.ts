@@ -38,7 +38,7 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, lo
  * Only `logits` gets a gradient; picks (N, 2) int32 and share (N) are constants.
  */
 function weightedSoftmaxCrossEntropy(logits: tf.Tensor2D, picks: tf.Tensor2D, share: tf.Tensor1D): tf.Scalar {
-  const [N, V] = logits.shape;
+  const [N] = logits.shape;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const rowMax = tf.max(x, -1, true); // (N, 1): subtracted before exp so that it cannot overflow

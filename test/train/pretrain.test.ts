@@ -6,7 +6,6 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/index";
 import { containmentMatcher, evaluationSentences, loadPretrainingCorpus } from "../../src/data/pretraining-corpus";
 import { trainBPE } from "../../src/model/bpe-train";
-import { loadCheckpoint } from "../../src/model/checkpoint";
 import { DEFAULT_PRETRAIN_CONFIG, pretrain, pretrainConfig, type PretrainEvent } from "../../src/train/pretrain";
 import { randomWindows, tokenStream } from "../../src/train/token-stream";
 import { maxAbsDiff } from "../support/tolerance";
