@@ -61,7 +61,9 @@ export { lessonHyperparameters, lessonData, ensureFinetuned } from "./lesson/exp
 export type { LessonHyperparameters } from "./lesson/experiment";
 export { tokenizeExamples } from "./train/sft-batches";
 export { gradedTokens, exampleLoss } from "./lesson/inspect";
-export { estimateTrainingMemory, measureTrainingMemory, trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, LARGE_GPT2_CONFIGS } from "./train/memory-cost";
+export { estimateTrainingMemory } from "./train/memory-estimate";
+export { measureTrainingMemory } from "./train/memory-measure";
+export { trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, LARGE_GPT2_CONFIGS } from "./lesson/memory-tables";
 export { finetune } from "./train/finetune";
 export type { FinetuneConfig, FinetuneEvent } from "./train/finetune";
 export { finetuneProgress } from "./lesson/progress";

@@ -78,12 +78,13 @@ interface Row {
 
 function markdown(rows: Row[]): string {
   const lines = [
-    "| model | trained by | batches | model kept | test accuracy, written answer (95% interval) | invalid | test accuracy, most likely answer | training time | steps |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| model | trained by | batches | model kept | test accuracy, written answer (95% interval) | invalid | test accuracy, most likely answer | training time | steps | CPU taken by other processes meanwhile |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     lines.push(`| ${r.model} | ${r.trainedBy} | ${r.batches} | ${r.kept} | ${pct(r.written.accuracy)} (${interval(r.written)}) | ${r.written.invalid} | ` +
-      `${r.likely ? pct(r.likely.accuracy) : "-"} | ${r.trainSeconds === undefined ? "-" : `${r.trainSeconds.toFixed(1)} s`} | ${r.steps ?? "-"} |`);
+      `${r.likely ? pct(r.likely.accuracy) : "-"} | ${r.trainSeconds === undefined ? "-" : `${r.trainSeconds.toFixed(1)} s`} | ${r.steps ?? "-"} | ` +
+      `${r.othersShare === undefined ? "-" : `${(100 * r.othersShare).toFixed(0)}%`} |`);
   }
   return lines.join("\n");
 }
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
       written: row("fine-tuned", "generation"), likely: row("fine-tuned", "likelihood"), trainSeconds: oursRun.state.elapsedSeconds, steps: oursRun.state.step, othersShare: ours.othersShare },
     { model: "fine-tuned", trainedBy: `workbook (tfjs, ${backend.name})`, batches: "workbook", kept: lastEpoch,
       ...scores(oursLast, base.tokenizer),
-      trainSeconds: oursRun.state.elapsedSeconds, steps: oursRun.state.step },
+      trainSeconds: oursRun.state.elapsedSeconds, steps: oursRun.state.step, othersShare: ours.othersShare },
     { model: "fine-tuned", trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`, batches: "TRL's shuffle", kept: lastEpoch,
       ...evaluate(trlRuns.trl.folder), trainSeconds: trlRuns.trl.run.trainSeconds, steps: trlRuns.trl.run.steps, othersShare: trlRuns.trl.othersShare },
     { model: "fine-tuned", trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`, batches: "workbook", kept: lastEpoch,
@@ -154,6 +155,14 @@ async function main(): Promise<void> {
     { model: "bag of words", trainedBy: "workbook", batches: "-", kept: "-", written: row("bag of words", "classifier") },
   ];
   oursLast.dispose();
+  // The whole run's losses: ours against TRL on the same batches (the test checks the first 20 steps closely).
+  const trlLosses = new Map(trlRuns["trl-workbook-batches"].run.history.filter((h) => "loss" in h).map((h) => [h.step, h.loss]));
+  const lossDiffs = oursRun.state.history.map((h) => Math.abs(h.trainLoss - (trlLosses.get(h.step) ?? NaN)) / Math.abs(h.trainLoss));
+  const worstLoss = lossDiffs.reduce((a, b) => (Number.isNaN(b) || b > a ? b : a), 0);
+  const lastOurs = oursRun.state.history[oursRun.state.history.length - 1];
+  const lossLine = `Training losses, the workbook's loop against TRL on the workbook's batches, over all ${lossDiffs.length} steps: ` +
+    `largest relative difference ${worstLoss.toExponential(1)} (step ${lossDiffs.indexOf(worstLoss) + 1}); last step ${lastOurs.trainLoss.toPrecision(6)} vs ${trlLosses.get(lastOurs.step)?.toPrecision(6)}.`;
+  console.log(`[scale-out] ${lossLine}`);
   console.log(`[scale-out] evaluated ${data.splits.test.length} test examples per model in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const table = markdown(rows);
   console.log(`\n${table}\n`);
@@ -171,6 +180,8 @@ async function main(): Promise<void> {
     `Data: ${hp.dataset}, templates ${hp.templates.join(", ")}, ${job.counts.train} train / ${job.counts.validation} validation / ${job.counts.test} test examples (seed ${hp.seed}).`,
     "",
     table,
+    "",
+    lossLine,
     "",
     "Training time is the training loop alone (the workbook's includes its validation by generation at the end of each epoch; TRL's with its own shuffle includes its validation loss per epoch; TRL's start-up, about 10 s, is not counted). " +
       "TRL keeps the last model; the workbook keeps the best by validation accuracy, and its last model is in the table too.",
