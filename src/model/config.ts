@@ -57,6 +57,10 @@ export const GPT_PRESETS = deepFreeze({
   distilgpt2: { ...DEFAULT_GPT_CONFIG, nLayer: 6 },
   /** GPT-2 medium: 24 layers, 1024 wide, 16 heads, 355M parameters. */
   "gpt2-medium": { ...DEFAULT_GPT_CONFIG, nLayer: 24, nHead: 16, nEmbd: 1024 },
+  /** GPT-2 large: 36 layers, 1280 wide, 20 heads, 1024 context, 774M parameters. */
+  "gpt2-large": { ...DEFAULT_GPT_CONFIG, nLayer: 36, nHead: 20, nEmbd: 1280 },
+  /** GPT-2 XL: 48 layers, 1600 wide, 25 heads, 1024 context, 1.56B parameters. */
+  "gpt2-xl": { ...DEFAULT_GPT_CONFIG, nLayer: 48, nHead: 25, nEmbd: 1600 },
   /** Laptop size: vocab 8192, context 128, 6 layers, 256 wide, 8 heads: 6.9M parameters. */
   small: { ...DEFAULT_GPT_CONFIG, vocabSize: 8192, blockSize: 128, nLayer: 6, nHead: 8, nEmbd: 256 },
   /** Laptop size: vocab 4096, context 128, 4 layers, 128 wide, 4 heads: 1.3M parameters. */

@@ -11,6 +11,8 @@ describe("GPT config", () => {
   it("counts GPT-2 small's 124,439,808 parameters and the presets' sizes", () => {
     assert.equal(countParameters(GPT_PRESETS.gpt2), 124_439_808);
     assert.equal(countParameters(GPT_PRESETS.distilgpt2), 81_912_576);
+    assert.equal(countParameters(GPT_PRESETS["gpt2-large"]), 774_030_080);
+    assert.equal(countParameters(GPT_PRESETS["gpt2-xl"]), 1_557_611_200);
     assert.equal(countParameters(GPT_PRESETS.tiny), 1_334_016);
     assert.equal(countParameters(GPT_PRESETS.small), 6_868_992);
   });
