@@ -1,20 +1,43 @@
-// What TensorFlow.js really holds during this repo's training step: the tape of the backward pass
-// and the optimizer update's temporaries, estimated from the config and the batch shape.
+// What TensorFlow.js really holds during this repo's training step, counted tensor by tensor.
+//
+// tf.variableGrads runs the forward pass with the tape on, then the backward pass in one tf.tidy.
+// At the end of the backward pass three kinds of tensors are alive at once:
+//   saved      each taped op keeps a copy (a new handle) of the inputs or outputs its gradient reads:
+//              Add, Mul and MatMul both inputs, Reshape its whole input (its gradient reads only the
+//              shape), Softmax its output; the hand-written gradients of layers.ts and loss.ts save
+//              what they list. All of it lives until the backward pass ends.
+//   gradients  the gradient of every intermediate tensor: tfjs frees none until the tidy ends. A
+//              tensor used twice (the residual stream) keeps one partial gradient and their sum.
+//   other      what a gradient function computes outside the small tidy the tape wraps around each
+//              input's gradient: all temporaries of a tf.customGrad gradient (layer norm, GELU, the
+//              loss), Softmax's dy * y, and the temporaries of the token embedding's gradient, the
+//              last one computed, alive at the peak.
+// Per block that is as much as 141 (B, T, C) tensors and 7 (B, H, T, T) ones, where a backward pass
+// needs 16 and 2 (estimateTrainingMemory's `activations`). tf.memory() counts every tensor handle, so a saved
+// copy counts again though it shares its buffer (the process's RSS grows by less). The optimizer
+// update then runs in its own tidy (updateBytes); the step's peak is the larger of the two.
+//
+// Counted from gpt.ts, layers.ts, loss.ts and optimizer.ts as they are, this matches tf.profile to
+// the byte on the native and cpu backends (wasm's one-hot gather gradient, runtime/gather-gradient.ts,
+// adds a few percent). test/train/memory-measure.test.ts compares the two on several shapes: when one
+// of those files changes what it computes, it says so.
 import { countParameters, type GPTConfig } from "../model/config";
 
-/** What TensorFlow.js's tape holds at the end of the backward pass, for this repo's code (float32). */
+/** What TensorFlow.js holds during this repo's training step, in bytes (float32; ids int32). */
 export interface TfjsStepEstimate {
   /** Copies of op inputs and outputs the tape saved during the forward pass. */
   savedBytes: number;
   /** The gradient of every intermediate tensor: tfjs frees none until the backward pass ends. */
   activationGradientsBytes: number;
-  /** Temporaries some gradient functions compute eagerly, and partial sums of reused tensors. */
+  /** Temporaries of the hand-written gradients and of Softmax's, and the token embedding's gather
+   *  gradient being computed at the peak. */
   otherBackwardBytes: number;
   /** saved + activation gradients + other: what the backward pass holds at its end, besides the weights'
    *  gradients. */
   activationsBytes: number;
-  /** Temporaries of the optimizer update: AdamW.apply runs every weight in one tf.tidy, so about 14
-   *  temporaries the size of each weight live until it ends, 14x the weights in all (plain SGD: 2x). */
+  /** Temporaries of the optimizer update: AdamW.apply runs every weight in one tf.tidy, 13 temporaries
+   *  the size of each matrix and 19 per bias or layer-norm value (concatenated, updated, split) live
+   *  until it ends; plain SGD: 2 per weight. */
   updateBytes: number;
   /** What the step adds at its peak on top of weights and optimizer state: float32 gradients plus the
    *  larger of activationsBytes and updateBytes. Compare with a measurement's stepPeakBytes. */
@@ -24,76 +47,95 @@ export interface TfjsStepEstimate {
   totalBytes: number;
 }
 
-const FLOAT32_BYTES = 4;
+const BYTES = 4; // float32 and int32
+/** outputProjection (layers.ts) computes the head's weight gradient transposed up to this many entries. */
+const TRANSPOSED_HEAD_GRADIENT_MAX = 1 << 21;
 
 /**
- * TensorFlow.js's tape for this repo's forward pass (gpt.ts, layers.ts, loss.ts), counted op by op
- * and checked against tf.profile. Its tape differs from a minimal backward pass in three ways:
- * - it clones the inputs of nearly every op it records (add, sub, mul, mean, reshape, matmul), and
- *   layer norm (8 ops) and GELU (9 ops) are built from small ops, each saving its inputs;
- * - it keeps the gradient of every intermediate tensor until the whole backward pass is done;
- * - a few gradients (fused matmul, softmax, the loss's) compute temporaries outside the scope that
- *   frees them, and a tensor used k times leaves k - 1 partial gradients behind.
- * tf.memory() counts every tensor handle, so clones of one buffer count again (the process's RSS
- * grows by a half to two thirds of this). Float32 values, P = blockSize; int32 ids are left out.
- * If gpt.ts, layers.ts or loss.ts change, the test comparing this with tf.profile says so.
+ * The step of measureTrainingMemory on TensorFlow.js: tf.variableGrads over nextTokenLoss (dropout off),
+ * then one AdamW or SGD update.
+ *
+ * Notation as in estimateTrainingMemory: N = B T, u = N C, s = B H T T, w = 12 C^2 (a block's
+ * matrices), P = blockSize. Values are 4 bytes; the causal mask's one boolean (T, T) tensor 1 byte.
  */
-export function tfjsTapeEstimate(c: GPTConfig, B: number, T: number): Omit<TfjsStepEstimate, "totalBytes" | "updateBytes" | "stepPeakBytes"> {
+export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: "adamw" | "sgd"): TfjsStepEstimate {
   const { nEmbd: C, nHead: H, vocabSize: V, nLayer: L, blockSize: P } = c;
   const N = B * T;
   const u = N * C;
   const s = B * H * T * T;
-  const w = 12 * C * C; // matrix weights of one block: c_attn 3C^2, attn c_proj C^2, c_fc 4C^2, mlp c_proj 4C^2
+  const w = 12 * C * C;
   const VC = V * C;
+  const NV = N * V;
 
   // Saved in the forward pass, per block:
-  //   ln_1, ln_2   7u each (x twice, centered twice, squared, normalized, scaled) + 4N stats + 2C
-  //   c_attn       9u: reshapes of h1 2u, matmul input u and output 3u, reshaped output 3u
-  //   attention    7u + 4s: head reshapes 3u, q and k 2u, scaled and masked scores 2s, probabilities
-  //                2s (softmax output and matmul input), v u, merged heads u; + the (T, T) mask
-  //   attn c_proj  5u;  c_fc 11u (its output 4u twice);  mlp c_proj 14u (its input 4u three times)
-  //   GELU         44u: nine ops on (B, T, 4C) tensors, saving 11 of them
-  //   residuals    2u each
-  //   weights      each matrix twice (reshaped, and as the matmul's input): 2w; biases 9C
-  const savedPerBlock = 108 * u + 4 * s + 2 * w + 8 * N + 13 * C + T * T;
+  //   ln_1, ln_2     u + N + C each: x normalized, 1/std (B, T, 1) and the gain (what layerNorm's
+  //                  gradient reads)
+  //   4 linears      2 N in + N out + in x out each: linear() reshapes x (B, T, in) to rows (Reshape
+  //                  saves its input), its customGrad saves the rows and the weight, and the reshape
+  //                  back saves the (N, out) product: c_attn 5u, c_proj 3u, c_fc 6u, mlp c_proj 9u, w
+  //   heads          3u: reshaping q, k, v to (B, T, H, C/H) (split and transpose save nothing)
+  //   attention      q / sqrt(hd) u (and the scalar), q k^T both inputs 2u, + mask s + T T,
+  //                  softmax its output s, probabilities . v both s + u, merging the heads u
+  //   GELU           8u: its input and sigmoid(2z), (B, T, 4C) each
+  //   residuals      4u: each of the two adds saves both inputs
+  const savedPerBlock = 45 * u + 3 * s + T * T + w + 2 * N + 2 * C + 1;
   const savedOnce =
-    VC + P * C + u + T * C + // token and position gathers clone wte and wpe; x0 = tokens + positions
-    6 * T * T + // building the causal mask
-    9 * u + 4 * N + 2 * C + // ln_f 7u, the head's reshaped input u and matmul input u
-    VC + // the head's weight (wte when tied)
-    3 * N * V + 8 * N; // logits (N, V) -> (B, T, V) -> (N, V) reshapes, the loss's exps; shifted targets, mask, weights
+    VC + N + P * C + T + // the token and position gathers save their table and their indices
+    u + T * C + // x0 = tokens + positions
+    6 * T * T + T * T / 4 + 3 * T + 3 + // causalMask: bandPart's ops on (T, T) and (T) tensors
+    u + N + C + // ln_f
+    u + u + VC + NV + // reshape to rows, the head's customGrad (its input and wte or lm_head), reshape to (B, T, V)
+    4 * N + // nextTokenLoss: slicing and concatenating the shifted targets and mask
+    8 * N + 5 + // maskedCrossEntropy: the mask's reshape, sum and division, the targets' clamp, the (row, target) stack
+    NV + // reshape of the logits to (N, V)
+    NV + 4 * N + 1; // the cross-entropy's customGrad: exps, row sums, (row, target) pairs, shares; and the loss
 
-  // One gradient per intermediate tensor, each the tensor's size, all alive at the end:
-  //   per block 92u + 4s (elementwise 5u per layer norm, GELU 36u, matmul reshapes, heads) + w + 8N
-  //   once      embeddings 2u + TC; ln_f 5u, head input u; the three (N, V) logits tensors 3 N V
-  const gradsPerBlock = 92 * u + 4 * s + w + 8 * N;
-  const gradsOnce = 2 * u + T * C + 6 * u + 4 * N + 3 * N * V;
+  // One gradient per intermediate tensor, per block:
+  //   linears        23u: dy reshaped to rows, dx rows, dx reshaped back, for each of the four
+  //   attention      15u + 3s: merging and transposing the heads back 2u, d probabilities s and dv
+  //                  u, through the softmax s and the mask's add s, dq and dk 2u, the scale u, the
+  //                  heads' transposes and reshapes 6u, the split (a concat) 3u
+  //   norms, GELU    dx 2u and 4u
+  //   residuals      4u: each add's two gradients (2 x 2u), of which the two partial gradients of
+  //                  reused tensors are freed once summed, plus the two sums
+  // and once: dlogits (from the loss) and its two reshapes 3 N V, the head's dx u and its reshape
+  // u, ln_f's dx u, the embedding sum's two gradients u + T C.
+  const gradsPerBlock = 48 * u + 3 * s;
+  const gradsOnce = 3 * NV + 4 * u + T * C;
 
-  // Left behind by the backward pass: per block the fused matmuls' reshaped dy (3u + u + 4u + u),
-  // softmax's dy * y (s), partial gradients of reused tensors (block input and mid residual 2u each,
-  // both centered 1u each, GELU input 2 x 4u); once the loss gradient's scaled softmax and scattered
-  // targets (2 N V), ln_f's reused input and centered (2u), and the tied wte's second gradient (V C).
-  const otherPerBlock = 23 * u + s;
-  const otherOnce = 2 * N * V + 3 * N + 2 * u + (c.tieEmbeddings ? VC : 0);
+  // Computed outside the tape's per-input tidy, so alive to the end:
+  //   per block  layerNorm's gradient 8u + 2N each (dy and xhat as rows, dy xhat, dy gain, the
+  //              two means and the centring),
+  //              GELU's 8 x 4u (its slope, term by term), softmax's dy * y s
+  //   once       the cross-entropy's gradient N V + 5N (softmax scaled, per-position weights),
+  //              ln_f's 8u + 2N, the head's (C, V) product before its transpose (VC, when it takes
+  //              that order), and at the peak wte's gather gradient, computed last: dy reshaped u,
+  //              ids N, dy transposed u, segment sums VC (their transpose is wte's gradient); with a
+  //              tied head, the head's part of wte's gradient VC, not yet added to it; the seed dy 1.
+  const otherPerBlock = 48 * u + s + 4 * N;
+  const transposedHead = VC <= TRANSPOSED_HEAD_GRADIENT_MAX;
+  const otherOnce = NV + 5 * N + 8 * u + 2 * N + (transposedHead ? VC : 0) + 2 * u + N + VC + (c.tieEmbeddings ? VC : 0) + 1;
 
-  const savedBytes = FLOAT32_BYTES * (L * savedPerBlock + savedOnce);
-  const activationGradientsBytes = FLOAT32_BYTES * (L * gradsPerBlock + gradsOnce);
-  const otherBackwardBytes = FLOAT32_BYTES * (L * otherPerBlock + otherOnce);
-  return { savedBytes, activationGradientsBytes, otherBackwardBytes, activationsBytes: savedBytes + activationGradientsBytes + otherBackwardBytes };
-}
+  const savedBytes = BYTES * (L * savedPerBlock + savedOnce);
+  const activationGradientsBytes = BYTES * (L * gradsPerBlock + gradsOnce);
+  const otherBackwardBytes = BYTES * (L * otherPerBlock + otherOnce);
+  const activationsBytes = savedBytes + activationGradientsBytes + otherBackwardBytes;
 
-/**
- * The step's update and peak around the tape: AdamW.apply, per weight in one tidy: m (3 ops), v (4),
- * decay (1, matrices and embeddings only), denominator (3), update (3); the plain SGD step of
- * measureTrainingMemory: 2.
- */
-export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: "adamw" | "sgd"): TfjsStepEstimate {
-  const { nEmbd: C, nLayer: L } = c;
+  // The update (optimizer.ts), all in one tidy. AdamW per matrix value: m 3 ops, v 4, decay 1,
+  // sqrt(v) + eps 2, the step 3; per vector value (biases, layer-norm weights, never decayed): the
+  // concatenated g, m, v, p 4, 12 ops, m, v, p split back 3; 7 scalars. SGD: g * lr and p - that.
+  // The loss, a scalar, is still alive.
   const parameters = countParameters(c);
-  const tape = tfjsTapeEstimate(c, B, T);
-  const state = FLOAT32_BYTES * parameters * (optimizer === "adamw" ? 4 : 2);
-  const undecayed = L * 13 * C + 2 * C; // biases and layer-norm weights: 13C per block, ln_f 2C
-  const updateBytes = FLOAT32_BYTES * (optimizer === "adamw" ? 14 * parameters - undecayed : 2 * parameters);
-  const stepPeakBytes = FLOAT32_BYTES * parameters + Math.max(tape.activationsBytes, updateBytes);
-  return { ...tape, updateBytes, stepPeakBytes, totalBytes: state + Math.max(tape.activationsBytes, updateBytes) };
+  const vectors = L * 13 * C + 2 * C; // biases and layer-norm weights: 13C per block, ln_f 2C
+  const matrices = parameters - vectors; // wte, wpe, the blocks' four matrices (and lm_head)
+  const updateBytes = BYTES * (optimizer === "adamw" ? 13 * matrices + 19 * vectors + 7 + 1 : 2 * parameters + 1);
+
+  const gradientsBytes = BYTES * parameters;
+  const stateBytes = BYTES * parameters * (optimizer === "adamw" ? 4 : 2); // weights, gradients (and m, v)
+  const peak = Math.max(activationsBytes, updateBytes);
+  return {
+    savedBytes, activationGradientsBytes, otherBackwardBytes, activationsBytes, updateBytes,
+    stepPeakBytes: gradientsBytes + peak,
+    totalBytes: stateBytes + peak,
+  };
 }
