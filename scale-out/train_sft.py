@@ -14,8 +14,9 @@ betas, epsilon and decoupled weight decay on everything but biases and layer nor
 then cosine down to `minLearningRateRatio` of the peak (transformers' "cosine_warmup_with_min_lr",
 which counts steps as the workbook does); clipping by global norm; the loss on the completion and
 the end-of-text token only, averaged over the graded tokens of the whole (global) batch; no dropout
-unless asked; fp32. What differs: TRL shuffles the examples its own way (seeded, no length
-buckets), and it keeps the last model, where the workbook keeps the best by validation accuracy.
+unless asked; fp32; batches of examples of similar length (transformers' "group_by_length", windows
+of 50 batches as in the workbook). What differs: TRL draws its batches with its own random numbers,
+and it keeps the last model, where the workbook keeps the best by validation accuracy.
 
 For the parity test, `--batch-order` replaces TRL's shuffling by the workbook's own batches (a JSON
 list of example-index lists, one per optimizer step), `--stop-after` stops after that many steps
@@ -71,6 +72,8 @@ def sft_config(hp, out_dir, world_size, use_cpu, eval_each_epoch, replay):
         num_train_epochs=1 if replay else hp["epochs"],
         seed=hp["seed"],
         data_seed=hp["seed"],
+        # The workbook's length buckets: shuffled windows of 50 batches sorted by length, so a batch pads little.
+        train_sampling_strategy="group_by_length",
         # The data: prompt/completion, graded on the completion (TRL appends the end-of-text token, graded too).
         completion_only_loss=True,
         max_length=hp["maxLength"],
