@@ -76,6 +76,9 @@ export type { Comparison } from "./eval/comparison";
 export { comparisonChart } from "./lesson/comparison-chart";
 export { saveLessonSummary } from "./lesson/summary";
 
+// ---- Scale out: the same job on Hugging Face TRL (scale-out/README.md); TRL's model loads back with loadCheckpoint
+export { exportScaleOutJob } from "./lesson/scale-out";
+
 // ---- 5 · Appendix: where the base model came from, pre-training (notebook 05)
 export { loadPretrainingCorpus } from "./data/pretraining-corpus";
 export { trainBPE } from "./model/bpe-train";

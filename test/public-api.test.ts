@@ -12,7 +12,7 @@ const VALUES = [
   "TemplateRenderError", "accuracyRows", "answerSets", "backendChoice", "barChart", "buildFewShotPrompt", "buildInstructionDataset",
   "chanceAccuracy", "chromiumPath", "closePngRenderer", "compareOnTest", "comparisonChart", "comparisonFrame", "comparisonRows",
   "confusionMatrix", "confusionRows", "countParameters", "defineTemplate", "describeBackend", "ensureFinetuned", "estimateTrainingMemory",
-  "evaluateByGeneration", "evaluateByLikelihood", "exampleLoss", "examplesSideBySide", "exportJsonl", "fewShotBudget", "fewShotPrompts",
+  "evaluateByGeneration", "evaluateByLikelihood", "exampleLoss", "examplesSideBySide", "exportJsonl", "exportScaleOutJob", "fewShotBudget", "fewShotPrompts",
   "figureBundle", "figureToText", "finetune", "finetuneProgress", "formatBytes", "formatMemoryReport", "frameRecords",
   "fullFineTuningSentence", "generate", "generateBatch", "gptConfig", "gptPreset", "gradedTokens", "initBackend", "lessonData",
   "lessonHyperparameters", "lineChart", "listTemplates", "liveDisplay", "loadBaseModel", "loadCheckpoint", "loadEmbeddedDataset",
