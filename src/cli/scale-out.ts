@@ -21,32 +21,25 @@ import type { AccuracyReport } from "../eval/metrics";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
-import { ensureFinetuned, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
+import { ensureFinetuned, LESSON_HYPERPARAMETERS, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, type TrlRun } from "../lesson/scale-out";
 import { formatDuration } from "../util/progress-bar";
 
 interface Args { out: string; results?: string; fresh: boolean; exportOnly: boolean; overrides: Partial<LessonHyperparameters> }
 
-const NUMERIC: Record<string, keyof LessonHyperparameters> = {
-  "--seed": "seed", "--epochs": "epochs", "--lr": "learningRate", "--batch-size": "batchSize", "--max-length": "maxLength",
-  "--warmup": "warmupFraction", "--weight-decay": "weightDecay",
-};
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = { out: projectPath("runs", "scale-out"), fresh: false, exportOnly: false, overrides: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => { if (i + 1 >= argv.length) throw new Error(`scale-out: ${a} needs a value.`); return argv[++i]; };
-    if (a === "--out") args.out = path.resolve(value());
-    else if (a === "--results") args.results = path.resolve(value());
-    else if (a === "--fresh") args.fresh = true;
-    else if (a === "--export-only") args.exportOnly = true;
-    else if (a === "--templates") args.overrides.templates = value().split(",");
-    else if (a in NUMERIC) (args.overrides as Record<string, number>)[NUMERIC[a]] = Number(value());
-    else throw new Error(`scale-out: unknown argument "${a}". Use --out DIR, --results FILE, --fresh, --export-only, --templates a,b, ${Object.keys(NUMERIC).join(", ")}.`);
-  }
-  return args;
+/** The command's flags: --out, --results, --fresh, --export-only, and one per lesson hyperparameter (from its rules). */
+export function parseScaleOutArgs(argv: readonly string[]): Args {
+  const { overrides, extra } = LESSON_HYPERPARAMETERS.fromArgs(argv, {
+    extra: { out: { type: "string" }, results: { type: "string" }, fresh: { type: "boolean" }, "export-only": { type: "boolean" } },
+  });
+  return {
+    out: extra.out ? path.resolve(String(extra.out)) : projectPath("runs", "scale-out"),
+    results: extra.results ? path.resolve(String(extra.results)) : undefined,
+    fresh: extra.fresh === true,
+    exportOnly: extra["export-only"] === true,
+    overrides,
+  };
 }
 
 /** CPU seconds every core of the machine has spent busy so far (all processes). */
@@ -90,7 +83,7 @@ function markdown(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseScaleOutArgs(process.argv.slice(2));
   const backend = await initBackend();
   const hp = lessonHyperparameters(args.overrides);
   const data = lessonData(hp);
