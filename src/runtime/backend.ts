@@ -60,6 +60,14 @@ function readNativeStatus(): NativeStatus | undefined {
   }
 }
 
+function cpuHasAvx512(): boolean {
+  try {
+    return /^flags\s*:.*\bavx512f\b/m.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 function isInstalled(pkg: string): boolean {
   return packageVersion(pkg) !== undefined;
 }
@@ -69,6 +77,11 @@ function loadNative(): string {
   if (process.env.WORKBOOK_NO_NATIVE === "1") throw new Error("turned off by WORKBOOK_NO_NATIVE=1");
   // TensorFlow's C library logs CPU-feature notices when it loads; they mean nothing to a learner.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  // oneDNN's kernels, chosen by measurement (`npm run bench -- onednn`, bench/results/onednn.md): on an
+  // AVX-512 Xeon they make the training step 1.2-1.4x faster at the same parity with transformers, so
+  // they are on there (as TensorFlow itself chooses today). On AVX2-only CPUs TensorFlow leaves them
+  // off and nothing measured here says otherwise. A value the learner set wins.
+  if (cpuHasAvx512()) process.env.TF_ENABLE_ONEDNN_OPTS ??= "1";
   // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
   const pkg = isInstalled("@tensorflow/tfjs-node-gpu") ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
   try {
