@@ -59,6 +59,7 @@ export async function renderFigurePng(fig: PlotlyFigure, size = { width: 720, he
     await page.addScriptTag({ path: projectPath("node_modules", "plotly.js-dist-min", "plotly.min.js") });
     const dataUrl = await page.evaluate(async ({ fig, size }) => {
       // This function runs inside the browser page (tslab compiles without the DOM types, hence `any`).
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const page = globalThis as unknown as { Plotly: any; document: any };
       const Plotly = page.Plotly;
       const div = page.document.createElement("div");
