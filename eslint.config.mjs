@@ -10,14 +10,27 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", ".venv/", ".workbook/", "runs/", "lesson-output/", "test-output/", "data/", "**/*.d.mts", "**/*.d.cts"],
+    ignores: [
+      "node_modules/",
+      ".venv/",
+      ".workbook/",
+      "runs/",
+      "lesson-output/",
+      "test-output/",
+      "data/",
+      "**/*.d.mts",
+      "**/*.d.cts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
     },
   },
   {

@@ -15,7 +15,12 @@ import { generate, type TextCodec } from "../src/model/generate";
 import { GPT } from "../src/model/gpt";
 import { machineInfo } from "../src/runtime/machine";
 
-interface Case { name: string; config: GPTConfig; newTokens: number; repeats: number }
+interface Case {
+  name: string;
+  config: GPTConfig;
+  newTokens: number;
+  repeats: number;
+}
 
 const CASES: Case[] = [
   { name: "small (6.9M)", config: gptPreset("small"), newTokens: 64, repeats: 3 },
@@ -38,12 +43,29 @@ function timeOurs(model: GPT, prompt: number[], newTokens: number, useCache: boo
   return newTokens / times[Math.floor(times.length / 2)];
 }
 
-function timeTransformers(c: Case): { cache: { tokens_per_second: number }; no_cache: { tokens_per_second: number }; torch: string; threads: number } {
-  const cfg = { vocab_size: c.config.vocabSize, n_positions: c.config.blockSize, n_embd: c.config.nEmbd, n_layer: c.config.nLayer,
-    n_head: c.config.nHead, prompt_len: PROMPT_LEN, new_tokens: c.newTokens, repeats: c.repeats };
-  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("bench", "generation_reference.py"), JSON.stringify(cfg)],
-    { encoding: "utf8", maxBuffer: 16 << 20 });
-  if (r.status !== 0) throw new Error(`transformers benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
+function timeTransformers(c: Case): {
+  cache: { tokens_per_second: number };
+  no_cache: { tokens_per_second: number };
+  torch: string;
+  threads: number;
+} {
+  const cfg = {
+    vocab_size: c.config.vocabSize,
+    n_positions: c.config.blockSize,
+    n_embd: c.config.nEmbd,
+    n_layer: c.config.nLayer,
+    n_head: c.config.nHead,
+    prompt_len: PROMPT_LEN,
+    new_tokens: c.newTokens,
+    repeats: c.repeats,
+  };
+  const r = spawnSync(
+    projectPath(".venv", "bin", "python"),
+    [projectPath("bench", "generation_reference.py"), JSON.stringify(cfg)],
+    { encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  if (r.status !== 0)
+    throw new Error(`transformers benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
@@ -61,9 +83,19 @@ export async function runGenerationBenchmark(outDir: string): Promise<void> {
     console.log(`ours, no cache: ${oursNoCache.toFixed(1)} tokens/s`);
     model.dispose();
     const hf = timeTransformers(c);
-    console.log(`transformers, cache: ${hf.cache.tokens_per_second.toFixed(1)}; no cache: ${hf.no_cache.tokens_per_second.toFixed(1)} tokens/s`);
-    rows.push({ case: c.name, newTokens: c.newTokens, oursCache, oursNoCache, hfCache: hf.cache.tokens_per_second,
-      hfNoCache: hf.no_cache.tokens_per_second, torch: hf.torch, torchThreads: hf.threads });
+    console.log(
+      `transformers, cache: ${hf.cache.tokens_per_second.toFixed(1)}; no cache: ${hf.no_cache.tokens_per_second.toFixed(1)} tokens/s`,
+    );
+    rows.push({
+      case: c.name,
+      newTokens: c.newTokens,
+      oursCache,
+      oursNoCache,
+      hfCache: hf.cache.tokens_per_second,
+      hfNoCache: hf.no_cache.tokens_per_second,
+      torch: hf.torch,
+      torchThreads: hf.threads,
+    });
   }
   const date = new Date().toISOString();
   const choice = backendChoice()!;
@@ -77,12 +109,18 @@ export async function runGenerationBenchmark(outDir: string): Promise<void> {
     "",
     "| model | new tokens | ours, cache | ours, no cache | cache speed-up | transformers, cache | transformers, no cache | ours / transformers (cache) | ours / transformers (no cache) |",
     "|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.case} | ${r.newTokens} | ${r.oursCache.toFixed(1)} | ${r.oursNoCache.toFixed(1)} | ${(r.oursCache / r.oursNoCache).toFixed(1)}x | ` +
-      `${r.hfCache.toFixed(1)} | ${r.hfNoCache.toFixed(1)} | ${(r.oursCache / r.hfCache).toFixed(2)} | ${(r.oursNoCache / r.hfNoCache).toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${r.newTokens} | ${r.oursCache.toFixed(1)} | ${r.oursNoCache.toFixed(1)} | ${(r.oursCache / r.oursNoCache).toFixed(1)}x | ` +
+        `${r.hfCache.toFixed(1)} | ${r.hfNoCache.toFixed(1)} | ${(r.oursCache / r.hfCache).toFixed(2)} | ${(r.oursNoCache / r.hfNoCache).toFixed(2)} |`,
+    ),
     "",
   ].join("\n");
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, "generation.json"), `${JSON.stringify({ date, machine, backend: choice, rows }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(outDir, "generation.json"),
+    `${JSON.stringify({ date, machine, backend: choice, rows }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(outDir, "generation.md"), md);
   console.log(`\n${md}\nwritten to ${path.join(outDir, "generation.{json,md}")}`);
 }

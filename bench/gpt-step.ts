@@ -43,7 +43,11 @@ export function timeTrainSteps(step: StepConfig, targetSeconds = 8, maxSteps = 1
   const mask = tf.ones([step.batchSize, step.seqLen]) as tf.Tensor2D;
   const optimizer = tf.train.adam(1e-4);
   const runStep = () => {
-    const loss = optimizer.minimize(() => maskedCrossEntropy(model.forward(ids, { training: true }), targets, mask), true, model.trainableVariables());
+    const loss = optimizer.minimize(
+      () => maskedCrossEntropy(model.forward(ids, { training: true }), targets, mask),
+      true,
+      model.trainableVariables(),
+    );
     loss?.dataSync(); // wait for the backend to finish
     loss?.dispose();
   };

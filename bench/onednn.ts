@@ -27,8 +27,17 @@ const ROUNDS = 3;
 /** The lesson's two shapes and gpt2 124M, where oneDNN's large matMuls could matter most. */
 const BENCH_CASES = CASES;
 
-interface Parity { logits: number; loss: number; gradients: number }
-interface ChildReport { onednn: string; backend: string; parity: Parity; tokensPerSecond: Record<string, number> }
+interface Parity {
+  logits: number;
+  loss: number;
+  gradients: number;
+}
+interface ChildReport {
+  onednn: string;
+  backend: string;
+  parity: Parity;
+  tokensPerSecond: Record<string, number>;
+}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
@@ -61,38 +70,62 @@ async function child(): Promise<void> {
   const parity = parityAgainstTransformers();
   const tokensPerSecond: Record<string, number> = {};
   for (const c of BENCH_CASES) tokensPerSecond[c.name] = timeOurs(c, gptPreset(c.preset)).tokensPerSecond;
-  const report: ChildReport = { onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? "", backend: choice.description, parity, tokensPerSecond };
+  const report: ChildReport = {
+    onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? "",
+    backend: choice.description,
+    parity,
+    tokensPerSecond,
+  };
   console.log(MARKER + JSON.stringify(report));
 }
 
 function runSetting(value: "0" | "1"): ChildReport {
   const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child"], {
-    encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: value },
+    encoding: "utf8",
+    maxBuffer: 16 << 20,
+    env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: value },
   });
-  const line = r.stdout.split("\n").filter((l) => l.startsWith(MARKER)).pop();
-  if (!line) throw new Error(`the TF_ENABLE_ONEDNN_OPTS=${value} run printed no report (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  const line = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith(MARKER))
+    .pop();
+  if (!line)
+    throw new Error(
+      `the TF_ENABLE_ONEDNN_OPTS=${value} run printed no report (exit ${r.status}):\n${r.stderr.slice(-2000)}`,
+    );
   return JSON.parse(line.slice(MARKER.length));
 }
 
 /** CPU seconds of this process's finished children (/proc/self/stat: cutime + cstime, in clock ticks). */
 function childrenCpuSeconds(): number {
-  const fields = fs.readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = fs
+    .readFileSync("/proc/self/stat", "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   // After "pid (comm) ", field 3 (state) is index 0, so cutime (16) and cstime (17) are 13 and 14.
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 export async function runOneDnnBenchmark(outDir: string): Promise<void> {
   const machine = machineInfo();
-  const busyBefore = machineBusySeconds(), wallBefore = performance.now(), childrenBefore = childrenCpuSeconds();
+  const busyBefore = machineBusySeconds(),
+    wallBefore = performance.now(),
+    childrenBefore = childrenCpuSeconds();
   const runs: Record<"0" | "1", ChildReport[]> = { "0": [], "1": [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const value of ["0", "1"] as const) {
       console.log(`round ${round + 1}/${ROUNDS}: TF_ENABLE_ONEDNN_OPTS=${value}`);
       const report = runSetting(value);
-      console.log(`  ${Object.entries(report.tokensPerSecond).map(([k, v]) => `${k}: ${v.toFixed(0)} tok/s`).join(", ")}; ` +
-        `logits diff ${report.parity.logits.toExponential(2)}`);
+      console.log(
+        `  ${Object.entries(report.tokensPerSecond)
+          .map(([k, v]) => `${k}: ${v.toFixed(0)} tok/s`)
+          .join(", ")}; ` + `logits diff ${report.parity.logits.toExponential(2)}`,
+      );
       runs[value].push(report);
     }
   }
@@ -104,7 +137,9 @@ export async function runOneDnnBenchmark(outDir: string): Promise<void> {
       gradients: Math.max(...reports.map((r) => r.parity.gradients)),
     };
     const parityOk = parity.logits <= 1e-4 && parity.loss <= 1e-5 && parity.gradients <= 1e-4;
-    const speed = Object.fromEntries(BENCH_CASES.map((c) => [c.name, median(reports.map((r) => r.tokensPerSecond[c.name]))]));
+    const speed = Object.fromEntries(
+      BENCH_CASES.map((c) => [c.name, median(reports.map((r) => r.tokensPerSecond[c.name]))]),
+    );
     return { value, parity, parityOk, speed };
   });
   const [off, on] = summary;
@@ -125,8 +160,11 @@ export async function runOneDnnBenchmark(outDir: string): Promise<void> {
     "",
     `| TF_ENABLE_ONEDNN_OPTS | ${BENCH_CASES.map((c) => `${c.name} tok/s`).join(" | ")} | logits max diff | loss diff | gradients max diff | parity (1e-4 / 1e-5 / 1e-4) |`,
     `|---|${BENCH_CASES.map(() => "---|").join("")}---|---|---|---|`,
-    ...summary.map((s) => `| ${s.value} (${s.value === "1" ? "on" : "off"}) | ${BENCH_CASES.map((c) => s.speed[c.name].toFixed(0)).join(" | ")} | ` +
-      `${s.parity.logits.toExponential(1)} | ${s.parity.loss.toExponential(1)} | ${s.parity.gradients.toExponential(1)} | ${s.parityOk ? "ok" : "FAILS"} |`),
+    ...summary.map(
+      (s) =>
+        `| ${s.value} (${s.value === "1" ? "on" : "off"}) | ${BENCH_CASES.map((c) => s.speed[c.name].toFixed(0)).join(" | ")} | ` +
+        `${s.parity.logits.toExponential(1)} | ${s.parity.loss.toExponential(1)} | ${s.parity.gradients.toExponential(1)} | ${s.parityOk ? "ok" : "FAILS"} |`,
+    ),
     `| on / off | ${ratios.map((r) => r.toFixed(2)).join(" | ")} | | | | |`,
     "",
     `**Choice on this CPU: ${choice === "1" ? "on" : "off"}.** The rule: on only if it keeps parity and is more than 3% faster on every case. ` +
@@ -134,7 +172,10 @@ export async function runOneDnnBenchmark(outDir: string): Promise<void> {
     "",
   ].join("\n");
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, "onednn.json"), `${JSON.stringify({ date, machine, otherProcessesCpuShare: othersShare, runs, summary, choice }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(outDir, "onednn.json"),
+    `${JSON.stringify({ date, machine, otherProcessesCpuShare: othersShare, runs, summary, choice }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(outDir, "onednn.md"), md);
   console.log(`\n${md}\nwritten to ${path.join(outDir, "onednn.{json,md}")}`);
 }

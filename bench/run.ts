@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const name = process.argv[2];
   const run = name ? BENCHMARKS[name] : undefined;
   if (!run) {
-    console.error(`usage: npm run bench -- <${Object.keys(BENCHMARKS).join("|")}>${name ? ` (unknown benchmark "${name}")` : ""}`);
+    console.error(
+      `usage: npm run bench -- <${Object.keys(BENCHMARKS).join("|")}>${name ? ` (unknown benchmark "${name}")` : ""}`,
+    );
     process.exit(2);
   }
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";

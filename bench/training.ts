@@ -37,9 +37,36 @@ export interface Case {
 }
 
 export const CASES: Case[] = [
-  { name: "tiny (embedded model)", preset: "tiny", batchSize: 16, seqLen: 128, promptLen: 0, warmup: 2, targetSeconds: 8, maxSteps: 20 },
-  { name: "tiny, fine-tuning batch", preset: "tiny", batchSize: 16, seqLen: 64, promptLen: 32, warmup: 2, targetSeconds: 6, maxSteps: 20 },
-  { name: "gpt2 (124M)", preset: "gpt2", batchSize: 4, seqLen: 128, promptLen: 0, warmup: 1, targetSeconds: 20, maxSteps: 4 },
+  {
+    name: "tiny (embedded model)",
+    preset: "tiny",
+    batchSize: 16,
+    seqLen: 128,
+    promptLen: 0,
+    warmup: 2,
+    targetSeconds: 8,
+    maxSteps: 20,
+  },
+  {
+    name: "tiny, fine-tuning batch",
+    preset: "tiny",
+    batchSize: 16,
+    seqLen: 64,
+    promptLen: 32,
+    warmup: 2,
+    targetSeconds: 6,
+    maxSteps: 20,
+  },
+  {
+    name: "gpt2 (124M)",
+    preset: "gpt2",
+    batchSize: 4,
+    seqLen: 128,
+    promptLen: 0,
+    warmup: 1,
+    targetSeconds: 20,
+    maxSteps: 4,
+  },
 ];
 const MIN_STEPS = 3;
 const MAX_GRAD_NORM = 1.0;
@@ -47,7 +74,12 @@ const LEARNING_RATE = 1e-4;
 const ATTENTION = "sdpa"; // transformers' default attention implementation
 
 /** Seconds of one step, whole and by phase. */
-interface StepTime { total: number; gradients: number; clip: number; update: number }
+interface StepTime {
+  total: number;
+  gradients: number;
+  clip: number;
+  update: number;
+}
 
 interface SideResult {
   steps: number;
@@ -59,20 +91,34 @@ interface SideResult {
 }
 
 function summarize(steps: (StepTime & { loss: number })[], tokens: number): SideResult {
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
   const m = {
     total: median(steps.map((s) => s.total)),
     gradients: median(steps.map((s) => s.gradients)),
     clip: median(steps.map((s) => s.clip)),
     update: median(steps.map((s) => s.update)),
   };
-  return { steps: steps.length, median: m, meanTotal: steps.reduce((a, s) => a + s.total, 0) / steps.length,
-    tokensPerSecond: tokens / m.total, losses: steps.map((s) => s.loss) };
+  return {
+    steps: steps.length,
+    median: m,
+    meanTotal: steps.reduce((a, s) => a + s.total, 0) / steps.length,
+    tokensPerSecond: tokens / m.total,
+    losses: steps.map((s) => s.loss),
+  };
 }
 
 /** (B, T): 0 on the first promptLen positions of each row (the prompt), 1 after (the completion). */
 function lossMaskFor(c: Case): tf.Tensor2D {
-  return tf.tidy(() => tf.concat([tf.zeros([c.batchSize, c.promptLen]), tf.ones([c.batchSize, c.seqLen - c.promptLen])], 1) as tf.Tensor2D);
+  return tf.tidy(
+    () =>
+      tf.concat(
+        [tf.zeros([c.batchSize, c.promptLen]), tf.ones([c.batchSize, c.seqLen - c.promptLen])],
+        1,
+      ) as tf.Tensor2D,
+  );
 }
 
 export function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowth: number } {
@@ -96,13 +142,23 @@ export function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowt
     lastParam.dataSync(); // the update has surely finished
     const t3 = performance.now();
     tf.dispose([value, ...Object.values(grads), ...clipped.values()]);
-    return { total: (t3 - t0) / 1000, gradients: (t1 - t0) / 1000, clip: (t2 - t1) / 1000, update: (t3 - t2) / 1000, loss };
+    return {
+      total: (t3 - t0) / 1000,
+      gradients: (t1 - t0) / 1000,
+      clip: (t2 - t1) / 1000,
+      update: (t3 - t2) / 1000,
+      loss,
+    };
   };
   for (let i = 0; i < c.warmup; i++) step();
   const before = tf.memory().numTensors;
   const steps: ReturnType<typeof step>[] = [];
   const started = performance.now();
-  while (steps.length < Math.max(MIN_STEPS, c.maxSteps) && (steps.length < MIN_STEPS || performance.now() - started < c.targetSeconds * 1000)) steps.push(step());
+  while (
+    steps.length < Math.max(MIN_STEPS, c.maxSteps) &&
+    (steps.length < MIN_STEPS || performance.now() - started < c.targetSeconds * 1000)
+  )
+    steps.push(step());
   const tensorGrowth = tf.memory().numTensors - before;
   tf.dispose([ids, mask]);
   opt.dispose();
@@ -110,18 +166,44 @@ export function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowt
   return { ...summarize(steps, c.batchSize * c.seqLen), tensorGrowth };
 }
 
-interface TorchResult extends SideResult { torch: string; threads: number; attention: string; processCpuSeconds: number }
+interface TorchResult extends SideResult {
+  torch: string;
+  threads: number;
+  attention: string;
+  processCpuSeconds: number;
+}
 
 function timeTorch(c: Case, config: GPTConfig): TorchResult {
-  const cfg = { vocab_size: config.vocabSize, n_positions: config.blockSize, n_embd: config.nEmbd, n_layer: config.nLayer, n_head: config.nHead,
-    batch_size: c.batchSize, seq_len: c.seqLen, prompt_len: c.promptLen, warmup: c.warmup, min_steps: MIN_STEPS, max_steps: Math.max(MIN_STEPS, c.maxSteps),
-    target_seconds: c.targetSeconds, attn_implementation: ATTENTION };
-  const r = spawnSync(projectPath(".venv", "bin", "python"), [projectPath("bench", "training_reference.py"), JSON.stringify(cfg)],
-    { encoding: "utf8", maxBuffer: 16 << 20 });
-  if (r.status !== 0) throw new Error(`PyTorch benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
+  const cfg = {
+    vocab_size: config.vocabSize,
+    n_positions: config.blockSize,
+    n_embd: config.nEmbd,
+    n_layer: config.nLayer,
+    n_head: config.nHead,
+    batch_size: c.batchSize,
+    seq_len: c.seqLen,
+    prompt_len: c.promptLen,
+    warmup: c.warmup,
+    min_steps: MIN_STEPS,
+    max_steps: Math.max(MIN_STEPS, c.maxSteps),
+    target_seconds: c.targetSeconds,
+    attn_implementation: ATTENTION,
+  };
+  const r = spawnSync(
+    projectPath(".venv", "bin", "python"),
+    [projectPath("bench", "training_reference.py"), JSON.stringify(cfg)],
+    { encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  if (r.status !== 0)
+    throw new Error(`PyTorch benchmark failed (run \`node kernel/setup.mjs --reference\`):\n${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  return { ...summarize(out.steps, c.batchSize * c.seqLen), torch: out.torch, threads: out.threads, attention: out.attn_implementation,
-    processCpuSeconds: out.process_cpu_seconds };
+  return {
+    ...summarize(out.steps, c.batchSize * c.seqLen),
+    torch: out.torch,
+    threads: out.threads,
+    attention: out.attn_implementation,
+    processCpuSeconds: out.process_cpu_seconds,
+  };
 }
 
 const ms = (seconds: number) => (seconds * 1000).toFixed(0);
@@ -141,7 +223,9 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
   const choice = await initBackend();
   const machine = machineInfo();
   // How much of the machine other processes took meanwhile: all CPU time used, minus ours and PyTorch's.
-  const busyBefore = machineBusySeconds(), ownBefore = ownCpuSeconds(), wallBefore = performance.now();
+  const busyBefore = machineBusySeconds(),
+    ownBefore = ownCpuSeconds(),
+    wallBefore = performance.now();
   let torchCpu = 0;
   const rows = [];
   for (const c of CASES) {
@@ -149,26 +233,46 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
     const params = countParameters(config);
     console.log(`\n== ${c.name}: ${(params / 1e6).toFixed(2)}M parameters, batch ${c.batchSize} x ${c.seqLen} tokens`);
     const ours = timeOurs(c, config);
-    if (ours.tensorGrowth !== 0) throw new Error(`our training step leaks ${ours.tensorGrowth} tensors per ${ours.steps} steps`);
-    console.log(`ours:    ${ms(ours.median.total)} ms/step, ${ours.tokensPerSecond.toFixed(0)} tokens/s (median of ${ours.steps} steps)`);
+    if (ours.tensorGrowth !== 0)
+      throw new Error(`our training step leaks ${ours.tensorGrowth} tensors per ${ours.steps} steps`);
+    console.log(
+      `ours:    ${ms(ours.median.total)} ms/step, ${ours.tokensPerSecond.toFixed(0)} tokens/s (median of ${ours.steps} steps)`,
+    );
     const torch = timeTorch(c, config);
     torchCpu += torch.processCpuSeconds;
-    console.log(`PyTorch: ${ms(torch.median.total)} ms/step, ${torch.tokensPerSecond.toFixed(0)} tokens/s (median of ${torch.steps} steps)`);
+    console.log(
+      `PyTorch: ${ms(torch.median.total)} ms/step, ${torch.tokensPerSecond.toFixed(0)} tokens/s (median of ${torch.steps} steps)`,
+    );
     console.log(`ours / PyTorch: ${(ours.tokensPerSecond / torch.tokensPerSecond).toFixed(2)}`);
-    rows.push({ case: c.name, preset: c.preset, parameters: params, batchSize: c.batchSize, seqLen: c.seqLen, promptLen: c.promptLen,
-      ours, torch, ratio: ours.tokensPerSecond / torch.tokensPerSecond });
+    rows.push({
+      case: c.name,
+      preset: c.preset,
+      parameters: params,
+      batchSize: c.batchSize,
+      seqLen: c.seqLen,
+      promptLen: c.promptLen,
+      ours,
+      torch,
+      ratio: ours.tokensPerSecond / torch.tokensPerSecond,
+    });
   }
   const others = machineBusySeconds() - busyBefore - (ownCpuSeconds() - ownBefore) - torchCpu;
   const othersShare = Math.max(0, others / (((performance.now() - wallBefore) / 1000) * machine.cores));
   const date = new Date().toISOString();
   const ref = rows[0].torch;
-  const load = `other processes used ${(100 * othersShare).toFixed(0)}% of its CPU time during the run ` +
+  const load =
+    `other processes used ${(100 * othersShare).toFixed(0)}% of its CPU time during the run ` +
     `(near 0% on a quiet machine; more means both sides' figures are low and noisy)`;
   const md = [
     "# Training benchmark",
     "",
-    ...(othersShare > 0.1 ? [`**Not a valid comparison: other processes took ${(100 * othersShare).toFixed(0)}% of the CPU during this run. ` +
-      "PyTorch's threads in particular slow down badly when they have to share cores. Re-run on a quiet machine.**", ""] : []),
+    ...(othersShare > 0.1
+      ? [
+          `**Not a valid comparison: other processes took ${(100 * othersShare).toFixed(0)}% of the CPU during this run. ` +
+            "PyTorch's threads in particular slow down badly when they have to share cores. Re-run on a quiet machine.**",
+          "",
+        ]
+      : []),
     `Run ${date} with \`npm run bench -- training\`. Machine: ${machineInfoLine(machine)}; ${load}.`,
     `Ours: tfjs ${tf.version_core} on ${choice.description}, the workbook's nextTokenLoss, clipByGlobalNorm and AdamW. ` +
       `Reference: PyTorch ${ref.torch} (${ref.threads} threads = the core count), transformers GPT2LMHeadModel with the same config ` +
@@ -180,20 +284,43 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
     "",
     "| case | parameters | batch x seq | ours ms/step | ours tokens/s | PyTorch ms/step | PyTorch tokens/s | ours / PyTorch |",
     "|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.case} | ${(r.parameters / 1e6).toFixed(2)}M | ${r.batchSize} x ${r.seqLen}${r.promptLen ? ` (first ${r.promptLen} masked)` : ""} | ` +
-      `${ms(r.ours.median.total)} | ${r.ours.tokensPerSecond.toFixed(0)} | ${ms(r.torch.median.total)} | ${r.torch.tokensPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${(r.parameters / 1e6).toFixed(2)}M | ${r.batchSize} x ${r.seqLen}${r.promptLen ? ` (first ${r.promptLen} masked)` : ""} | ` +
+        `${ms(r.ours.median.total)} | ${r.ours.tokensPerSecond.toFixed(0)} | ${ms(r.torch.median.total)} | ${r.torch.tokensPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} |`,
+    ),
     "",
     "Where a step's time goes (median ms): loss + gradients (forward, loss, backward), clipping (global norm and scaling), optimizer update.",
     "",
     "| case | ours: loss + gradients | ours: clipping | ours: AdamW | PyTorch: loss + gradients | PyTorch: clipping | PyTorch: AdamW |",
     "|---|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.case} | ${ms(r.ours.median.gradients)} | ${ms(r.ours.median.clip)} | ${ms(r.ours.median.update)} | ` +
-      `${ms(r.torch.median.gradients)} | ${ms(r.torch.median.clip)} | ${ms(r.torch.median.update)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${ms(r.ours.median.gradients)} | ${ms(r.ours.median.clip)} | ${ms(r.ours.median.update)} | ` +
+        `${ms(r.torch.median.gradients)} | ${ms(r.torch.median.clip)} | ${ms(r.torch.median.update)} |`,
+    ),
     "",
   ].join("\n");
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, "training.json"), `${JSON.stringify({ date, machine, machineLine: machineInfoLine(machine), otherProcessesCpuShare: othersShare,
-    backend: choice, tfjs: tf.version_core, maxGradNorm: MAX_GRAD_NORM, learningRate: LEARNING_RATE, cases: CASES, rows }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(outDir, "training.json"),
+    `${JSON.stringify(
+      {
+        date,
+        machine,
+        machineLine: machineInfoLine(machine),
+        otherProcessesCpuShare: othersShare,
+        backend: choice,
+        tfjs: tf.version_core,
+        maxGradNorm: MAX_GRAD_NORM,
+        learningRate: LEARNING_RATE,
+        cases: CASES,
+        rows,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   fs.writeFileSync(path.join(outDir, "training.md"), md);
   console.log(`\n${md}\nwritten to ${path.join(outDir, "training.{json,md}")}`);
 }

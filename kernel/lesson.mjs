@@ -10,18 +10,29 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, process.env.WORKBOOK_LESSON_OUT ?? "lesson-output");
-const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort()
+const notebooks = fs
+  .readdirSync(path.join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort()
   .map((f) => path.join("notebooks", f));
 
-console.log(`[lesson] running ${notebooks.length} notebook(s) headless; executed copies go to ${path.relative(ROOT, OUT)}/`);
+console.log(
+  `[lesson] running ${notebooks.length} notebook(s) headless; executed copies go to ${path.relative(ROOT, OUT)}/`,
+);
 const t0 = Date.now();
-const r = spawnSync(path.join(ROOT, ".venv", "bin", "python"), [path.join(ROOT, "kernel", "run_notebooks.py"), ...notebooks, "--out", OUT],
-  { cwd: ROOT, stdio: "inherit", env: { ...process.env, WORKBOOK_LESSON_OUT: OUT } });
+const r = spawnSync(
+  path.join(ROOT, ".venv", "bin", "python"),
+  [path.join(ROOT, "kernel", "run_notebooks.py"), ...notebooks, "--out", OUT],
+  { cwd: ROOT, stdio: "inherit", env: { ...process.env, WORKBOOK_LESSON_OUT: OUT } },
+);
 const summaryFile = path.join(OUT, "summary.json");
 if (fs.existsSync(summaryFile)) {
   const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8"));
   console.log("\n[lesson] notebook                                   seconds  result");
-  for (const s of summary) console.log(`[lesson] ${path.basename(s.notebook).padEnd(42)} ${String(s.seconds).padStart(7)}  ${s.ok ? "ok" : "FAILED"}`);
+  for (const s of summary)
+    console.log(
+      `[lesson] ${path.basename(s.notebook).padEnd(42)} ${String(s.seconds).padStart(7)}  ${s.ok ? "ok" : "FAILED"}`,
+    );
 }
 const total = (Date.now() - t0) / 1000;
 console.log(`[lesson] total ${total.toFixed(0)} s`);
@@ -30,13 +41,21 @@ if (r.status === 0 && fs.existsSync(comparisonFile)) {
   const comparison = fs.readFileSync(comparisonFile, "utf8");
   console.log(`\n[lesson] the comparison of notebook 4 (${path.relative(ROOT, comparisonFile)}):\n\n${comparison}`);
   const times = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, "utf8")) : [];
-  fs.writeFileSync(path.join(OUT, "summary.md"), [
-    "# The lesson, run headless", "",
-    "| notebook | seconds |", "|---|---|",
-    ...times.map((s) => `| ${path.basename(s.notebook)} | ${s.seconds} |`),
-    `| total (with kernel start-up) | ${total.toFixed(0)} |`, "",
-    "## Test accuracy", "", comparison,
-  ].join("\n"));
+  fs.writeFileSync(
+    path.join(OUT, "summary.md"),
+    [
+      "# The lesson, run headless",
+      "",
+      "| notebook | seconds |",
+      "|---|---|",
+      ...times.map((s) => `| ${path.basename(s.notebook)} | ${s.seconds} |`),
+      `| total (with kernel start-up) | ${total.toFixed(0)} |`,
+      "",
+      "## Test accuracy",
+      "",
+      comparison,
+    ].join("\n"),
+  );
   console.log(`[lesson] wrote ${path.relative(ROOT, path.join(OUT, "summary.md"))}`);
 }
 process.exit(r.status ?? 1);

@@ -13,7 +13,17 @@ export const RETRY_BUILD: string;
 export const RETRY_CHECK: string;
 export const PROBE_MARKER: string;
 export function buildKey(root: string): { key: string; tfjsNodeVersion: string };
-export function buildNativeBackend(options: { root: string; state: string; python: string; log: (msg: string) => void; say: (msg: string) => void }): NativeStatus;
-export function readProbeReport(stdout: string, stderr?: string, exitStatus?: number | null): { backend: string; tfVersion: string };
+export function buildNativeBackend(options: {
+  root: string;
+  state: string;
+  python: string;
+  log: (msg: string) => void;
+  say: (msg: string) => void;
+}): NativeStatus;
+export function readProbeReport(
+  stdout: string,
+  stderr?: string,
+  exitStatus?: number | null,
+): { backend: string; tfVersion: string };
 export function runNativeProbe(root: string, env?: NodeJS.ProcessEnv): { backend: string; tfVersion: string };
 export function linkNativeBackend(options: { root: string; status: NativeStatus & { dir: string } }): void;

@@ -50,7 +50,8 @@ function sh(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
   if (r.error) throw new Error(`could not start ${cmd}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.slice(0, 3).join(" ")} ... failed:\n${out.split("\n").slice(-15).join("\n")}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${argv.slice(0, 3).join(" ")} ... failed:\n${out.split("\n").slice(-15).join("\n")}`);
   return out;
 }
 
@@ -62,8 +63,11 @@ function nodeIncludeDir() {
     "/usr/local/include/node",
   ];
   const found = candidates.find((d) => fs.existsSync(path.join(d, "node_api.h")));
-  if (!found) throw new Error(`Node's C headers (node_api.h) were not found in ${candidates.join(", ")}; ` +
-    "install them (Debian: `apt-get install libnode-dev`, or use an official Node.js build).");
+  if (!found)
+    throw new Error(
+      `Node's C headers (node_api.h) were not found in ${candidates.join(", ")}; ` +
+        "install them (Debian: `apt-get install libnode-dev`, or use an official Node.js build).",
+    );
   return found;
 }
 
@@ -85,7 +89,8 @@ export function buildNativeBackend({ root, state, python, log, say }) {
   if (process.platform !== "linux") {
     return { ok: false, stage: "build", reason: `the wheel route is written for Linux; this is ${process.platform}` };
   }
-  if (!fs.existsSync(tfjsNodeDir(root))) return { ok: false, stage: "build", reason: "node_modules/@tensorflow/tfjs-node is missing" };
+  if (!fs.existsSync(tfjsNodeDir(root)))
+    return { ok: false, stage: "build", reason: "node_modules/@tensorflow/tfjs-node is missing" };
   const { key, tfjsNodeVersion } = buildKey(root);
   const dir = path.join(state, "native", key);
   const statusFile = path.join(dir, "status.json");
@@ -138,36 +143,74 @@ function compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say
   fs.mkdirSync(path.join(dir, "lib"), { recursive: true });
   const t0 = Date.now();
   try {
-    say(`native backend: building the tfjs-node ${tfjsNodeVersion} addon against ${TF_WHEEL.name} ${TF_WHEEL.version} (about a minute, once)`);
+    say(
+      `native backend: building the tfjs-node ${tfjsNodeVersion} addon against ${TF_WHEEL.name} ${TF_WHEEL.version} (about a minute, once)`,
+    );
     if (spawnSync("g++", ["--version"]).status !== 0) {
       throw new Error("no C++ compiler: install g++ (Debian: `apt-get install g++`)");
     }
     const nodeInclude = nodeIncludeDir();
     const download = path.join(dir, "download");
     log(`native backend: pip download ${TF_WHEEL.name}==${TF_WHEEL.version}`);
-    sh(python, ["-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps", "--only-binary=:all:",
-      "-d", download, `${TF_WHEEL.name}==${TF_WHEEL.version}`]);
+    sh(python, [
+      "-m",
+      "pip",
+      "download",
+      "--disable-pip-version-check",
+      "-q",
+      "--no-deps",
+      "--only-binary=:all:",
+      "-d",
+      download,
+      `${TF_WHEEL.name}==${TF_WHEEL.version}`,
+    ]);
     const wheel = fs.readdirSync(download).find((f) => f.endsWith(".whl"));
     if (!wheel) throw new Error(`pip download produced no wheel in ${download}`);
     log(`native backend: extracting the C library and headers from ${wheel}`);
     const extractDir = path.join(dir, "wheel");
-    sh(python, ["-c", EXTRACT_PY, path.join(download, wheel), extractDir, JSON.stringify(HEADER_PREFIXES), JSON.stringify(LIBRARIES)]);
+    sh(python, [
+      "-c",
+      EXTRACT_PY,
+      path.join(download, wheel),
+      extractDir,
+      JSON.stringify(HEADER_PREFIXES),
+      JSON.stringify(LIBRARIES),
+    ]);
     for (const lib of LIBRARIES) fs.renameSync(path.join(extractDir, lib), path.join(dir, "lib", path.basename(lib)));
     fs.rmSync(download, { recursive: true, force: true });
 
     log("native backend: compiling the addon (g++)");
     const binding = path.join(tfjsNodeDir(root), "binding");
     sh("g++", [
-      "-std=c++17", "-O2", "-fPIC", "-shared", `-DNAPI_VERSION=${NAPI_VERSION}`,
-      `-I${nodeInclude}`, `-I${path.join(extractDir, "tensorflow", "include")}`, `-I${tfjsNodeDir(root)}`,
-      path.join(binding, "tfjs_backend.cc"), path.join(binding, "tfjs_binding.cc"),
-      `-L${path.join(dir, "lib")}`, "-l:libtensorflow_cc.so.2", "-l:libtensorflow_framework.so.2",
-      "-Wl,-rpath,$ORIGIN", "-o", path.join(dir, "lib", "tfjs_binding.node"),
+      "-std=c++17",
+      "-O2",
+      "-fPIC",
+      "-shared",
+      `-DNAPI_VERSION=${NAPI_VERSION}`,
+      `-I${nodeInclude}`,
+      `-I${path.join(extractDir, "tensorflow", "include")}`,
+      `-I${tfjsNodeDir(root)}`,
+      path.join(binding, "tfjs_backend.cc"),
+      path.join(binding, "tfjs_binding.cc"),
+      `-L${path.join(dir, "lib")}`,
+      "-l:libtensorflow_cc.so.2",
+      "-l:libtensorflow_framework.so.2",
+      "-Wl,-rpath,$ORIGIN",
+      "-o",
+      path.join(dir, "lib", "tfjs_binding.node"),
     ]);
     fs.rmSync(extractDir, { recursive: true, force: true });
     const builtAt = new Date().toISOString();
-    return { ok: true, key, tensorflowVersion: TF_WHEEL.version, wheel, tfjsNodeVersion, napi: NAPI_VERSION,
-      builtAt, buildSeconds: Math.round((Date.now() - t0) / 1000) };
+    return {
+      ok: true,
+      key,
+      tensorflowVersion: TF_WHEEL.version,
+      wheel,
+      tfjsNodeVersion,
+      napi: NAPI_VERSION,
+      builtAt,
+      buildSeconds: Math.round((Date.now() - t0) / 1000),
+    };
   } catch (err) {
     unlinkNativeBackend(root);
     fs.rmSync(path.join(dir, "lib"), { recursive: true, force: true });
@@ -188,8 +231,7 @@ function checkAddon({ root, dir, status, log }) {
     return { ...built, checkedAt, check };
   } catch (err) {
     unlinkNativeBackend(root);
-    return { ...built, ok: false, stage: "check", checkedAt,
-      reason: String(err.message ?? err) };
+    return { ...built, ok: false, stage: "check", checkedAt, reason: String(err.message ?? err) };
   }
 }
 // Extracts the needed members of the wheel (a zip) with Python's zipfile: no unzip tool needed.
@@ -227,11 +269,15 @@ const PROBE_SCRIPT = `
  * the probe reported an error or printed no report (then the end of stderr says why, e.g. a crash).
  */
 export function readProbeReport(stdout, stderr = "", exitStatus = 0) {
-  const lines = String(stdout).split(/\r?\n/).filter((l) => l.startsWith(PROBE_MARKER));
+  const lines = String(stdout)
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith(PROBE_MARKER));
   if (lines.length === 0) {
     const tail = String(stderr).trim().split("\n").slice(-5).join("\n");
-    throw new Error(`the probe process ${exitStatus === 0 ? "printed no report" : `exited with ${exitStatus} before reporting`}` +
-      (tail ? `; its last lines on stderr:\n${tail}` : ""));
+    throw new Error(
+      `the probe process ${exitStatus === 0 ? "printed no report" : `exited with ${exitStatus} before reporting`}` +
+        (tail ? `; its last lines on stderr:\n${tail}` : ""),
+    );
   }
   let report;
   try {
@@ -260,7 +306,11 @@ export function linkNativeBackend({ root, status }) {
   const link = bindingLinkPath(root);
   const target = path.join(status.dir, "lib", "tfjs_binding.node");
   let current = null;
-  try { current = fs.readlinkSync(link); } catch { /* no link yet */ }
+  try {
+    current = fs.readlinkSync(link);
+  } catch {
+    /* no link yet */
+  }
   if (current === target) return;
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.rmSync(link, { force: true });

@@ -27,7 +27,9 @@ const wantBrowser = args.has("--browser");
 const wantReference = args.has("--reference");
 const skipNative = args.has("--no-native") || process.env.WORKBOOK_NO_NATIVE === "1";
 
-const log = (msg) => { if (!quiet) console.log(`[setup] ${msg}`); };
+const log = (msg) => {
+  if (!quiet) console.log(`[setup] ${msg}`);
+};
 const say = (msg) => console.log(`[setup] ${msg}`);
 
 /** Stops setup with a message that says what to install. */
@@ -69,14 +71,18 @@ function checkNode() {
 
 function findPython() {
   for (const py of [process.env.WORKBOOK_PYTHON, "python3", "python"].filter(Boolean)) {
-    const r = spawnSync(py, ["-c", "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
+    const r = spawnSync(py, ["-c", "import sys, venv, ensurepip; print('%d.%d' % sys.version_info[:2])"], {
+      encoding: "utf8",
+    });
     if (r.status === 0) {
       const [maj, min] = r.stdout.trim().split(".").map(Number);
       if (maj === 3 && min >= 9) return py;
     }
   }
-  fail("no Python 3.9+ with the venv module was found. Install it (Debian/Ubuntu: " +
-    "`apt-get install python3 python3-venv`), or point WORKBOOK_PYTHON at one.");
+  fail(
+    "no Python 3.9+ with the venv module was found. Install it (Debian/Ubuntu: " +
+      "`apt-get install python3 python3-venv`), or point WORKBOOK_PYTHON at one.",
+  );
 }
 
 /** npm packages: `npm ci` when package.json or the lockfile changed since the last install. */
@@ -103,7 +109,11 @@ function linkDanfoShim() {
   const link = path.join(ROOT, "node_modules", "danfojs-node", "node_modules", "@tensorflow", "tfjs-node");
   const target = path.join(ROOT, "kernel", "tfjs-node-shim");
   let current = null;
-  try { current = fs.readlinkSync(link); } catch { /* not a link yet */ }
+  try {
+    current = fs.readlinkSync(link);
+  } catch {
+    /* not a link yet */
+  }
   if (current === target) return;
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.rmSync(link, { recursive: true, force: true });
@@ -196,13 +206,16 @@ function setupBrowser() {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const hasApt = spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
   if (!isRoot || !hasApt) {
-    fail("chromium is needed for the browser tests and static plot images. Install it " +
-      "(Debian: `sudo apt-get install chromium`), or point WORKBOOK_CHROMIUM at a Chromium binary.");
+    fail(
+      "chromium is needed for the browser tests and static plot images. Install it " +
+        "(Debian: `sudo apt-get install chromium`), or point WORKBOOK_CHROMIUM at a Chromium binary.",
+    );
   }
   say("chromium: installing Debian's package (apt-get)");
   run("apt-get", ["update", "-q"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  run("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-liberation"],
-    { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  run("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-liberation"], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 }
 
 /** The native TensorFlow backend: built once into .workbook/native, linked into node_modules. */
@@ -216,10 +229,15 @@ function setupNative() {
     linkNativeBackend({ root: ROOT, status });
     log(`native backend: ready (TensorFlow ${status.tensorflowVersion})`);
   } else {
-    const what = { build: "the addon could not be built", check: "the addon was built but failed its check", off: "skipped" }[status.stage] ?? "unavailable";
+    const what =
+      { build: "the addon could not be built", check: "the addon was built but failed its check", off: "skipped" }[
+        status.stage
+      ] ?? "unavailable";
     const retry = status.stage === "build" ? RETRY_BUILD : RETRY_CHECK;
-    say(`native backend: NOT available (${what}), so the workbook falls back to wasm, about 10 times slower. Reason: ${status.reason}` +
-      `\n[setup]   to try again: ${retry}`);
+    say(
+      `native backend: NOT available (${what}), so the workbook falls back to wasm, about 10 times slower. Reason: ${status.reason}` +
+        `\n[setup]   to try again: ${retry}`,
+    );
   }
 }
 

@@ -22,7 +22,8 @@ const ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is
 /** absl's line prefix: severity, MMDD, hh:mm:ss.us (seconds since 1970 before absl is set up), thread, file:line]. I and W only. */
 const INFO_OR_WARNING = /^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.+-]+:\d+\] /;
 /** cpu_feature_guard's message spans two lines; this is the second. */
-const CPU_FEATURE_CONTINUATION = /^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$/;
+const CPU_FEATURE_CONTINUATION =
+  /^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$/;
 
 /**
  * True for a TensorFlow start-up notice. `previous` is the line before it, for continuation lines.
@@ -85,7 +86,9 @@ function spawnWithTensorFlowLogFiltered(command, args, options = {}) {
   // Ctrl-C in a terminal and Jupyter's interrupt (killpg) reach the whole process group, the child
   // included: this process only has to survive SIGINT, not pass it on (the child would get it twice).
   process.on("SIGINT", () => undefined);
-  const forward = (signal) => () => { if (child.exitCode === null) child.kill(signal); };
+  const forward = (signal) => () => {
+    if (child.exitCode === null) child.kill(signal);
+  };
   for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, forward(signal));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
@@ -104,8 +107,11 @@ if (require.main === module) {
     console.error("usage: node kernel/tensorflow-log.cjs <command> [args...]");
     process.exit(2);
   }
-  spawnWithTensorFlowLogFiltered(command, args).then((code) => process.exit(code), (err) => {
-    console.error(`could not start ${command}: ${err.message}`);
-    process.exit(1);
-  });
+  spawnWithTensorFlowLogFiltered(command, args).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`could not start ${command}: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -7,4 +7,8 @@ export class TensorFlowLogFilter {
   write(chunk: string | Buffer): void;
   end(): void;
 }
-export function spawnWithTensorFlowLogFiltered(command: string, args: string[], options?: import("node:child_process").SpawnOptions): Promise<number>;
+export function spawnWithTensorFlowLogFiltered(
+  command: string,
+  args: string[],
+  options?: import("node:child_process").SpawnOptions,
+): Promise<number>;

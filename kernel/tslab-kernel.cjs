@@ -30,9 +30,13 @@ if (process.env.WORKBOOK_KERNEL_PROCESS === "1") {
   require(path.join(root, "node_modules", "tslab", "dist", "main.js")).main();
 } else {
   const { spawnWithTensorFlowLogFiltered } = require("./tensorflow-log.cjs");
-  spawnWithTensorFlowLogFiltered(process.execPath, [__filename, connectionFile], { env: { ...process.env, WORKBOOK_KERNEL_PROCESS: "1" } })
-    .then((code) => process.exit(code), (err) => {
+  spawnWithTensorFlowLogFiltered(process.execPath, [__filename, connectionFile], {
+    env: { ...process.env, WORKBOOK_KERNEL_PROCESS: "1" },
+  }).then(
+    (code) => process.exit(code),
+    (err) => {
       console.error(`[workbook] could not start the tslab kernel: ${err.message}`);
       process.exit(1);
-    });
+    },
+  );
 }

@@ -19,7 +19,16 @@ export { setNoticeHandler } from "./util/notices";
 export type { Notice } from "./util/notices";
 
 // ---- Showing results in a notebook: tables, charts, live displays (every notebook)
-export { showFigure, showTable, showMarkdown, liveDisplay, figureBundle, tableBundle, setDisplaySink, PLOTLY_MIME } from "./notebook/display";
+export {
+  showFigure,
+  showTable,
+  showMarkdown,
+  liveDisplay,
+  figureBundle,
+  tableBundle,
+  setDisplaySink,
+  PLOTLY_MIME,
+} from "./notebook/display";
 export type { DisplayBundle } from "./notebook/display";
 export { figureToText } from "./notebook/figure";
 export type { PlotlyFigure } from "./notebook/figure";
@@ -63,7 +72,12 @@ export { tokenizeExamples } from "./train/sft-batches";
 export { gradedTokens, exampleLoss } from "./lesson/inspect";
 export { estimateTrainingMemory } from "./train/memory-estimate";
 export { measureTrainingMemory } from "./train/memory-measure";
-export { trainingMemoryTable, trainingMemoryComparison, fullFineTuningSentence, LARGE_GPT2_CONFIGS } from "./lesson/memory-tables";
+export {
+  trainingMemoryTable,
+  trainingMemoryComparison,
+  fullFineTuningSentence,
+  LARGE_GPT2_CONFIGS,
+} from "./lesson/memory-tables";
 export { finetune } from "./train/finetune";
 export type { FinetuneConfig, FinetuneEvent } from "./train/finetune";
 export { finetuneProgress } from "./lesson/progress";

@@ -32,8 +32,11 @@ async function chartPoints(page: Page): Promise<ChartPoints[]> {
         if (!fig) continue;
         // plotly.js draws into the renderer's own node and hangs the drawn traces on it (gd.data).
         const node = area.widgets[k]?.node.querySelector(".jp-RenderedPlotly") as any;
-        charts.push({ title: fig.layout?.title?.text ?? "", recorded: fig.data.map((t: any) => t.x.length),
-          plotted: node?.data ? node.data.map((t: any) => t.x.length) : null });
+        charts.push({
+          title: fig.layout?.title?.text ?? "",
+          recorded: fig.data.map((t: any) => t.x.length),
+          plotted: node?.data ? node.data.map((t: any) => t.x.length) : null,
+        });
       }
     }
     return charts;
@@ -42,24 +45,39 @@ async function chartPoints(page: Page): Promise<ChartPoints[]> {
 
 /** Runs every cell of the open notebook through JupyterLab's own command, as the Run menu does; `watch` is called every half second meanwhile. */
 async function runAllCells(page: Page, watch?: () => Promise<void>): Promise<void> {
-  await page.waitForFunction(() => {
-    const app = (globalThis as any).jupyterapp;
-    const kernel = app?.shell?.currentWidget?.sessionContext?.session?.kernel;
-    return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
-  }, undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => {
+      const app = (globalThis as any).jupyterapp;
+      const kernel = app?.shell?.currentWidget?.sessionContext?.session?.kernel;
+      return kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
+    },
+    undefined,
+    { timeout: 120_000 },
+  );
   // Not awaited inside the page: the command's promise settles only when every cell has run.
-  await page.evaluate(() => { void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"); });
-  await page.waitForFunction(() => {
-    const widget = (globalThis as any).jupyterapp.shell.currentWidget;
-    return widget.sessionContext.session.kernel.status === "busy" ||
-      widget.content.widgets.some((c: any) => c.promptNode?.textContent?.trim() === "[*]:");
-  }, undefined, { timeout: 60_000, polling: 100 });
-  const finished = () => page.evaluate(() => {
-    const widget = (globalThis as any).jupyterapp.shell.currentWidget;
-    const cells = widget.content.widgets.filter((c: any) => c.model.type === "code");
-    return widget.sessionContext.session.kernel.status === "idle" &&
-      cells.every((c: any) => c.promptNode?.textContent?.trim() !== "[*]:");
+  await page.evaluate(() => {
+    void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells");
   });
+  await page.waitForFunction(
+    () => {
+      const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+      return (
+        widget.sessionContext.session.kernel.status === "busy" ||
+        widget.content.widgets.some((c: any) => c.promptNode?.textContent?.trim() === "[*]:")
+      );
+    },
+    undefined,
+    { timeout: 60_000, polling: 100 },
+  );
+  const finished = () =>
+    page.evaluate(() => {
+      const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+      const cells = widget.content.widgets.filter((c: any) => c.model.type === "code");
+      return (
+        widget.sessionContext.session.kernel.status === "idle" &&
+        cells.every((c: any) => c.promptNode?.textContent?.trim() !== "[*]:")
+      );
+    });
   const deadline = Date.now() + 20 * 60_000;
   while (!(await finished())) {
     assert.ok(Date.now() < deadline, "the notebook did not finish within 20 minutes");
@@ -74,7 +92,10 @@ const LIVE_CHARTS: Record<string, (text: string) => Record<string, number[]>> = 
     const m = /: (\d+) steps, (\d+) evaluations, /.exec(text);
     assert.ok(m, "notebook 3 did not print its steps and evaluations");
     const [steps, evaluations] = [Number(m[1]), Number(m[2])];
-    return { "Fine-tuning: loss on the answer tokens": [steps, evaluations], "Validation accuracy (answers written by the model)": [evaluations] };
+    return {
+      "Fine-tuning: loss on the answer tokens": [steps, evaluations],
+      "Validation accuracy (answers written by the model)": [evaluations],
+    };
   },
   "05-appendix-pretraining.ipynb": (text) => {
     const m = /(\d+) steps and (\d+) evaluations in /.exec(text);
@@ -96,8 +117,16 @@ describe("JupyterLab in a real browser", function () {
     lab = await startJupyterLab(notebookPaths(), path.join(ROOT, "test-output", "browser-notebooks"));
     browser = await chromium.launch({
       executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+      ],
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });
@@ -110,7 +139,10 @@ describe("JupyterLab in a real browser", function () {
   it("serves only with the token, on 127.0.0.1, with the workbook kernel as default", async () => {
     const anonymous = await fetch(`${lab.url}/api/kernelspecs`);
     assert.equal(anonymous.status, 403, "JupyterLab answered without the token");
-    const specs = await (await fetch(`${lab.url}/api/kernelspecs?token=${lab.token}`)).json() as { default: string; kernelspecs: Record<string, unknown> };
+    const specs = (await (await fetch(`${lab.url}/api/kernelspecs?token=${lab.token}`)).json()) as {
+      default: string;
+      kernelspecs: Record<string, unknown>;
+    };
     assert.equal(specs.default, KERNEL_NAME);
     assert.ok(specs.kernelspecs[KERNEL_NAME]);
     assert.match(lab.url, /^http:\/\/127\.0\.0\.1:/);
@@ -118,10 +150,16 @@ describe("JupyterLab in a real browser", function () {
 
   /** What each notebook must show once it has run, besides having no error and no stderr output. */
   const EXPECTED: Record<string, (text: string) => void> = {
-    "00-check-your-setup.ipynb": (text) => { assert.match(text, /Backend in use/); assert.match(text, /GFLOP\/s/); },
+    "00-check-your-setup.ipynb": (text) => {
+      assert.match(text, /Backend in use/);
+      assert.match(text, /GFLOP\/s/);
+    },
     "01-zero-shot-and-few-shot.ipynb": (text) => assert.match(text, /by number of examples in the prompt/),
     "02-the-instruction-dataset.ipynb": (text) => assert.match(text, /Splits/),
-    "03-full-fine-tuning.ipynb": (text) => { assert.match(text, /Validation after each epoch/); assert.match(text, /masked loss: [\d.]+ before, [\d.]+ after fine-tuning/); },
+    "03-full-fine-tuning.ipynb": (text) => {
+      assert.match(text, /Validation after each epoch/);
+      assert.match(text, /masked loss: [\d.]+ before, [\d.]+ after fine-tuning/);
+    },
     "04-evaluation.ipynb": (text) => {
       // The key numbers: test accuracy of the fine-tuned model above the base model's.
       const accuracy = (method: string) => {
@@ -130,7 +168,10 @@ describe("JupyterLab in a real browser", function () {
         return Number(m[1]);
       };
       const tuned = accuracy("fine-tuned");
-      assert.ok(tuned > accuracy("base zero-shot") && tuned > accuracy("base one-shot"), `fine-tuned ${tuned}% is not above the base model`);
+      assert.ok(
+        tuned > accuracy("base zero-shot") && tuned > accuracy("base one-shot"),
+        `fine-tuned ${tuned}% is not above the base model`,
+      );
     },
     "05-appendix-pretraining.ipynb": (text) => assert.match(text, /perplexity/i),
   };
@@ -147,21 +188,35 @@ describe("JupyterLab in a real browser", function () {
       const panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
       await panel.locator(".jp-Cell").first().waitFor({ timeout: 120_000 });
       const kernelName = await page.waitForFunction(
-        () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name, undefined, { timeout: 120_000 });
+        () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.name,
+        undefined,
+        { timeout: 120_000 },
+      );
       assert.equal(await kernelName.jsonValue(), KERNEL_NAME);
 
       // While the cells run, sample how many training points the watched live chart shows.
       const seen: number[] = [];
       const polls: string[] = [];
-      await runAllCells(page, name !== WATCHED.notebook ? undefined : async () => {
-        // A learner watches the training cell: keep its chart in view (JupyterLab lays out cells lazily).
-        await page.evaluate(() => (globalThis as any).document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedPlotly")?.scrollIntoView());
-        const charts = await chartPoints(page);
-        polls.push(JSON.stringify(charts.map((c) => [c.title, c.recorded, c.plotted])));
-        const chart = charts.find((c) => c.title === WATCHED.title);
-        if (chart?.plotted && chart.plotted[0] !== seen[seen.length - 1]) seen.push(chart.plotted[0]);
-      });
-      const stderr = await panel.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
+      await runAllCells(
+        page,
+        name !== WATCHED.notebook
+          ? undefined
+          : async () => {
+              // A learner watches the training cell: keep its chart in view (JupyterLab lays out cells lazily).
+              await page.evaluate(() =>
+                (globalThis as any).document
+                  .querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedPlotly")
+                  ?.scrollIntoView(),
+              );
+              const charts = await chartPoints(page);
+              polls.push(JSON.stringify(charts.map((c) => [c.title, c.recorded, c.plotted])));
+              const chart = charts.find((c) => c.title === WATCHED.title);
+              if (chart?.plotted && chart.plotted[0] !== seen[seen.length - 1]) seen.push(chart.plotted[0]);
+            },
+      );
+      const stderr = await panel
+        .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        .allTextContents();
       assert.deepEqual(stderr, [], `cells wrote to stderr:\n${stderr.join("\n")}`);
       assert.equal(await panel.locator('[data-mime-type="application/vnd.jupyter.error"]').count(), 0);
 
@@ -175,25 +230,35 @@ describe("JupyterLab in a real browser", function () {
         await output.hover(); // over the PNG: the renderer replaces it with the live plot
         const plot = output.locator(".plot-container"); // plotly.js draws into the output node itself
         await plot.waitFor({ timeout: 60_000 });
-        assert.match(await output.getAttribute("class") ?? "", /js-plotly-plot/);
-        assert.ok(await plot.locator(".main-svg").count() >= 1, `chart ${i + 1} has no SVG layer`);
-        assert.ok(await plot.locator(".trace").count() >= 1, `chart ${i + 1} has no trace drawn`);
-        assert.equal(await plot.locator(".modebar").count(), 1, `chart ${i + 1} has no plotly mode bar: not interactive`);
+        assert.match((await output.getAttribute("class")) ?? "", /js-plotly-plot/);
+        assert.ok((await plot.locator(".main-svg").count()) >= 1, `chart ${i + 1} has no SVG layer`);
+        assert.ok((await plot.locator(".trace").count()) >= 1, `chart ${i + 1} has no trace drawn`);
+        assert.equal(
+          await plot.locator(".modebar").count(),
+          1,
+          `chart ${i + 1} has no plotly mode bar: not interactive`,
+        );
         if (i === chartCount - 1) {
           await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
           await output.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", "-chart.png")) });
         }
       }
-      if (chartCount === 0) await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
+      if (chartCount === 0)
+        await page.screenshot({ path: path.join(SHOTS, name.replace(".ipynb", ".png")), fullPage: false });
       assert.ok(chartCount >= 1, "no plotly chart rendered");
       // textContent, not innerText: it includes cells JupyterLab has not laid out (they render lazily).
-      const text = await panel.locator(".jp-Notebook").textContent() ?? "";
+      const text = (await panel.locator(".jp-Notebook").textContent()) ?? "";
       EXPECTED[name]?.(text);
 
       // Every chart on the page shows what the notebook records (a live chart that froze would not),
       // and each live chart holds a point per step and per evaluation of its run.
       const charts = await chartPoints(page);
-      for (const chart of charts) assert.deepEqual(chart.plotted, chart.recorded, `chart "${chart.title}": plotted points differ from the recorded figure`);
+      for (const chart of charts)
+        assert.deepEqual(
+          chart.plotted,
+          chart.recorded,
+          `chart "${chart.title}": plotted points differ from the recorded figure`,
+        );
       for (const [title, points] of Object.entries(LIVE_CHARTS[name]?.(text) ?? {})) {
         const chart = charts.find((c) => c.title === title);
         assert.ok(chart, `no live chart "${title}"`);
@@ -201,9 +266,11 @@ describe("JupyterLab in a real browser", function () {
       }
       if (name === WATCHED.notebook) {
         const final = LIVE_CHARTS[name](text)[WATCHED.title][0];
-        assert.ok(seen.length >= 3 && seen.every((n, i) => i === 0 || n > seen[i - 1]) && seen[0] < final,
+        assert.ok(
+          seen.length >= 3 && seen.every((n, i) => i === 0 || n > seen[i - 1]) && seen[0] < final,
           `the live chart "${WATCHED.title}" did not grow on the page while training ran: saw ${JSON.stringify(seen)} training points; ` +
-          `the charts while it ran:\n${[...new Set(polls)].slice(0, 20).join("\n")}`);
+            `the charts while it ran:\n${[...new Set(polls)].slice(0, 20).join("\n")}`,
+        );
       }
       assert.deepEqual(errors, [], `page errors: ${errors.join("\n")}`);
       // Close the notebook and stop its kernel, so the next one starts alone (and memory is freed).

@@ -2,13 +2,27 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { KERNEL_NAME, ROOT, notebookPaths, readNotebook, runNotebooks, sourceOf, textOf, type Notebook } from "./support/notebooks";
+import {
+  KERNEL_NAME,
+  ROOT,
+  notebookPaths,
+  readNotebook,
+  runNotebooks,
+  sourceOf,
+  textOf,
+  type Notebook,
+} from "./support/notebooks";
 
 const OUT = path.join(ROOT, "test-output", "notebooks");
 
 /** Everything a notebook's cells printed or displayed, as text. */
 function outputText(nb: Notebook): string {
-  return nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (o.output_type === "stream" ? textOf(o.text) : textOf(o.data?.["text/plain"] as string | string[] | undefined))).join("\n");
+  return nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) =>
+      o.output_type === "stream" ? textOf(o.text) : textOf(o.data?.["text/plain"] as string | string[] | undefined),
+    )
+    .join("\n");
 }
 
 describe("notebooks as committed", () => {
@@ -39,7 +53,10 @@ describe("notebooks run in the kernel", () => {
       for (const cell of executed.cells) {
         for (const o of cell.outputs ?? []) {
           assert.notEqual(o.output_type, "error", `error output in: ${sourceOf(cell)}`);
-          assert.ok(!(o.output_type === "stream" && o.name === "stderr"), `stderr from: ${sourceOf(cell)}\n${textOf(o.text)}`);
+          assert.ok(
+            !(o.output_type === "stream" && o.name === "stderr"),
+            `stderr from: ${sourceOf(cell)}\n${textOf(o.text)}`,
+          );
         }
       }
     });
@@ -48,12 +65,18 @@ describe("notebooks run in the kernel", () => {
   it("00-check-your-setup shows the native backend, a table and an interactive chart", () => {
     const executed = readNotebook(path.join(OUT, "00-check-your-setup.ipynb"));
     const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
-    const stdout = outputs.filter((o) => o.output_type === "stream").map((o) => textOf(o.text)).join("");
+    const stdout = outputs
+      .filter((o) => o.output_type === "stream")
+      .map((o) => textOf(o.text))
+      .join("");
     if (process.env.WORKBOOK_ALLOW_FALLBACK !== "1") assert.match(stdout, /backend: tensorflow - native TensorFlow/);
     const figure = outputs.find((o) => o.data?.["application/vnd.plotly.v1+json"]);
     assert.ok(figure, "no plotly figure output");
     assert.ok(typeof figure.data?.["image/png"] === "string", "the figure has no PNG");
-    assert.ok(outputs.some((o) => String(o.data?.["text/html"] ?? "").includes("<table>")), "no table output");
+    assert.ok(
+      outputs.some((o) => String(o.data?.["text/html"] ?? "").includes("<table>")),
+      "no table output",
+    );
   });
 
   it("04-evaluation puts the fine-tuned model above the base model on the test split, and saves the comparison", () => {
@@ -64,10 +87,18 @@ describe("notebooks run in the kernel", () => {
       return Number(m[1]);
     };
     const tuned = accuracy("fine-tuned");
-    assert.ok(tuned > accuracy("base zero-shot") + 20, `fine-tuned ${tuned}% vs base zero-shot ${accuracy("base zero-shot")}%`);
+    assert.ok(
+      tuned > accuracy("base zero-shot") + 20,
+      `fine-tuned ${tuned}% vs base zero-shot ${accuracy("base zero-shot")}%`,
+    );
     assert.ok(tuned > 60, `fine-tuned accuracy ${tuned}% is barely above chance`);
     const saved = JSON.parse(fs.readFileSync(path.join(process.env.WORKBOOK_LESSON_OUT!, "comparison.json"), "utf8"));
-    assert.equal(saved.results.find((r: { method: string; scoring: string }) => r.method === "fine-tuned" && r.scoring === "generation").accuracy.toFixed(3), (tuned / 100).toFixed(3));
+    assert.equal(
+      saved.results
+        .find((r: { method: string; scoring: string }) => r.method === "fine-tuned" && r.scoring === "generation")
+        .accuracy.toFixed(3),
+      (tuned / 100).toFixed(3),
+    );
   });
 
   it("03-full-fine-tuning follows its hyperparameters cell: fewer epochs, another seed and learning rate change the results", function () {
@@ -76,7 +107,11 @@ describe("notebooks run in the kernel", () => {
     const nb = readNotebook(file);
     const cell = nb.cells.find((c) => c.cell_type === "code" && sourceOf(c).includes("wb.lessonHyperparameters({"))!;
     let source = sourceOf(cell);
-    for (const [from, to] of [["epochs: 4,", "epochs: 1,"], ["seed: 0,", "seed: 1,"], ["learningRate: 5e-4,", "learningRate: 1e-3,"]]) {
+    for (const [from, to] of [
+      ["epochs: 4,", "epochs: 1,"],
+      ["seed: 0,", "seed: 1,"],
+      ["learningRate: 5e-4,", "learningRate: 1e-3,"],
+    ]) {
       assert.ok(source.includes(from), `the hyperparameters cell has no "${from}"`);
       source = source.replace(from, to);
     }
@@ -86,37 +121,76 @@ describe("notebooks run in the kernel", () => {
     fs.mkdirSync(dir, { recursive: true });
     const edited = path.join(dir, path.basename(file));
     fs.writeFileSync(edited, JSON.stringify(nb));
-    const { status, output } = runNotebooks([edited], path.join(dir, "executed"), { WORKBOOK_RUNS_DIR: path.join(dir, "runs") });
+    const { status, output } = runNotebooks([edited], path.join(dir, "executed"), {
+      WORKBOOK_RUNS_DIR: path.join(dir, "runs"),
+    });
     assert.equal(status, 0, `edited notebook failed:\n${output}`);
 
     const before = outputText(readNotebook(path.join(OUT, path.basename(file))));
     const after = outputText(readNotebook(path.join(dir, "executed", path.basename(file))));
     const steps = (text: string) => Number(/: (\d+) steps, [\d,]+ tokens/.exec(text)?.[1]);
     assert.equal(steps(before), 4 * steps(after), `steps: ${steps(before)} with 4 epochs, ${steps(after)} with 1`);
-    const epochRows = (text: string) => text.split("Validation after each epoch")[1].split("\n").filter((l) => /^\d+(\.\d+)?\s+\d+\s+[\d.]+/.test(l.trim())).length;
+    const epochRows = (text: string) =>
+      text
+        .split("Validation after each epoch")[1]
+        .split("\n")
+        .filter((l) => /^\d+(\.\d+)?\s+\d+\s+[\d.]+/.test(l.trim())).length;
     assert.equal(epochRows(before), 4);
     assert.equal(epochRows(after), 1);
     // The first epoch's validation row (its losses and accuracy) depends on the seed and the learning rate.
-    const firstEpoch = (text: string) => text.split("Validation after each epoch")[1].split("\n").find((l) => /^1\s+\d+\s+[\d.]+/.test(l.trim()));
+    const firstEpoch = (text: string) =>
+      text
+        .split("Validation after each epoch")[1]
+        .split("\n")
+        .find((l) => /^1\s+\d+\s+[\d.]+/.test(l.trim()));
     assert.ok(firstEpoch(before) && firstEpoch(after));
     assert.notEqual(firstEpoch(after), firstEpoch(before), "the first epoch's validation results did not change");
     const lossAfter = (text: string) => /masked loss: [\d.]+ before, ([\d.]+) after/.exec(text)?.[1];
     assert.notEqual(lossAfter(after), lossAfter(before), "the fine-tuned loss did not change");
-    assert.ok(fs.readdirSync(path.join(dir, "runs")).some((f) => f.startsWith("finetune-")), "the edited run was not saved under its own folder");
+    assert.ok(
+      fs.readdirSync(path.join(dir, "runs")).some((f) => f.startsWith("finetune-")),
+      "the edited run was not saved under its own folder",
+    );
   });
 
   it("reports the failing cell and its stderr when a notebook breaks", function () {
     this.timeout(5 * 60 * 1000);
     const broken = path.join(ROOT, "test-output", "broken-notebook.ipynb");
     fs.mkdirSync(path.dirname(broken), { recursive: true });
-    fs.writeFileSync(broken, JSON.stringify({
-      nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: KERNEL_NAME, display_name: "ts", language: "typescript" } },
-      cells: [
-        { cell_type: "code", id: "a", metadata: {}, execution_count: null, outputs: [], source: "const x: number = 1;" },
-        { cell_type: "code", id: "b", metadata: {}, execution_count: null, outputs: [], source: "throw new Error(\"boom from cell two\");" },
-        { cell_type: "code", id: "c", metadata: {}, execution_count: null, outputs: [], source: "console.log(\"never runs\");" },
-      ],
-    }));
+    fs.writeFileSync(
+      broken,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: { kernelspec: { name: KERNEL_NAME, display_name: "ts", language: "typescript" } },
+        cells: [
+          {
+            cell_type: "code",
+            id: "a",
+            metadata: {},
+            execution_count: null,
+            outputs: [],
+            source: "const x: number = 1;",
+          },
+          {
+            cell_type: "code",
+            id: "b",
+            metadata: {},
+            execution_count: null,
+            outputs: [],
+            source: 'throw new Error("boom from cell two");',
+          },
+          {
+            cell_type: "code",
+            id: "c",
+            metadata: {},
+            execution_count: null,
+            outputs: [],
+            source: 'console.log("never runs");',
+          },
+        ],
+      }),
+    );
     const { status, output } = runNotebooks([broken], path.join(ROOT, "test-output", "broken-run"));
     assert.equal(status, 1);
     assert.match(output, /FAILED: .*broken-notebook\.ipynb, code cell 2/);

@@ -8,24 +8,116 @@ import * as wb from "../src/index";
 import { ROOT } from "./support/notebooks";
 
 const VALUES = [
-  "BPETokenizer", "ConfigError", "DataFileError", "GPT", "LARGE_GPT2_CONFIGS", "LiveCurves", "PLOTLY_MIME", "SeededRandom",
-  "TemplateRenderError", "accuracyRows", "answerSets", "backendChoice", "barChart", "buildFewShotPrompt", "buildInstructionDataset",
-  "chanceAccuracy", "chromiumPath", "closePngRenderer", "compareOnTest", "comparisonChart", "comparisonFrame", "comparisonRows",
-  "confusionMatrix", "confusionRows", "countParameters", "defineTemplate", "describeBackend", "ensureFinetuned", "estimateTrainingMemory",
-  "evaluateByGeneration", "evaluateByLikelihood", "exampleLoss", "examplesSideBySide", "exportJsonl", "exportScaleOutJob", "fewShotBudget", "fewShotPrompts",
-  "figureBundle", "figureToText", "finetune", "finetuneProgress", "formatBytes", "formatMemoryReport", "frameRecords",
-  "fullFineTuningSentence", "generate", "generateBatch", "gptConfig", "gptPreset", "gradedTokens", "initBackend", "lessonData",
-  "lessonHyperparameters", "lineChart", "listTemplates", "liveDisplay", "loadBaseModel", "loadCheckpoint", "loadEmbeddedDataset",
-  "loadModelConfig", "loadPretrainingCorpus", "loadReviewFile", "maskedCrossEntropy", "measureMatMul", "measureTrainingMemory",
-  "memoryReport", "nextTokenLoss", "normalizeAnswer", "pretrain", "pretrainConfig", "previewTemplates", "projectPath", "saveCheckpoint",
-  "saveLessonSummary", "scoreChoices", "scoreChoicesBatch", "setDisplaySink", "setNoticeHandler", "showFigure", "showMarkdown",
-  "showTable", "splitDataset", "tableBundle", "templateTable", "tokenLengthStats", "tokenStream", "tokenizeExamples", "trainBPE",
-  "trainingMemoryComparison", "trainingMemoryTable", "versionReport",
+  "BPETokenizer",
+  "ConfigError",
+  "DataFileError",
+  "GPT",
+  "LARGE_GPT2_CONFIGS",
+  "LiveCurves",
+  "PLOTLY_MIME",
+  "SeededRandom",
+  "TemplateRenderError",
+  "accuracyRows",
+  "answerSets",
+  "backendChoice",
+  "barChart",
+  "buildFewShotPrompt",
+  "buildInstructionDataset",
+  "chanceAccuracy",
+  "chromiumPath",
+  "closePngRenderer",
+  "compareOnTest",
+  "comparisonChart",
+  "comparisonFrame",
+  "comparisonRows",
+  "confusionMatrix",
+  "confusionRows",
+  "countParameters",
+  "defineTemplate",
+  "describeBackend",
+  "ensureFinetuned",
+  "estimateTrainingMemory",
+  "evaluateByGeneration",
+  "evaluateByLikelihood",
+  "exampleLoss",
+  "examplesSideBySide",
+  "exportJsonl",
+  "exportScaleOutJob",
+  "fewShotBudget",
+  "fewShotPrompts",
+  "figureBundle",
+  "figureToText",
+  "finetune",
+  "finetuneProgress",
+  "formatBytes",
+  "formatMemoryReport",
+  "frameRecords",
+  "fullFineTuningSentence",
+  "generate",
+  "generateBatch",
+  "gptConfig",
+  "gptPreset",
+  "gradedTokens",
+  "initBackend",
+  "lessonData",
+  "lessonHyperparameters",
+  "lineChart",
+  "listTemplates",
+  "liveDisplay",
+  "loadBaseModel",
+  "loadCheckpoint",
+  "loadEmbeddedDataset",
+  "loadModelConfig",
+  "loadPretrainingCorpus",
+  "loadReviewFile",
+  "maskedCrossEntropy",
+  "measureMatMul",
+  "measureTrainingMemory",
+  "memoryReport",
+  "nextTokenLoss",
+  "normalizeAnswer",
+  "pretrain",
+  "pretrainConfig",
+  "previewTemplates",
+  "projectPath",
+  "saveCheckpoint",
+  "saveLessonSummary",
+  "scoreChoices",
+  "scoreChoicesBatch",
+  "setDisplaySink",
+  "setNoticeHandler",
+  "showFigure",
+  "showMarkdown",
+  "showTable",
+  "splitDataset",
+  "tableBundle",
+  "templateTable",
+  "tokenLengthStats",
+  "tokenStream",
+  "tokenizeExamples",
+  "trainBPE",
+  "trainingMemoryComparison",
+  "trainingMemoryTable",
+  "versionReport",
 ];
 const TYPES = [
-  "BackendName", "Comparison", "DataFrame", "DisplayBundle", "EmbeddedDatasetName", "FinetuneConfig", "FinetuneEvent", "GPTConfig",
-  "InstructionExample", "LessonHyperparameters", "Notice", "PlotlyFigure", "PretrainConfig", "PretrainEvent", "PromptTemplate",
-  "ReviewRecord", "TemplateSpec",
+  "BackendName",
+  "Comparison",
+  "DataFrame",
+  "DisplayBundle",
+  "EmbeddedDatasetName",
+  "FinetuneConfig",
+  "FinetuneEvent",
+  "GPTConfig",
+  "InstructionExample",
+  "LessonHyperparameters",
+  "Notice",
+  "PlotlyFigure",
+  "PretrainConfig",
+  "PretrainEvent",
+  "PromptTemplate",
+  "ReviewRecord",
+  "TemplateSpec",
 ];
 
 describe("public API (src/index.ts)", () => {
@@ -35,13 +127,22 @@ describe("public API (src/index.ts)", () => {
 
   it("exports exactly the listed types", () => {
     const text = fs.readFileSync(path.join(ROOT, "src", "index.ts"), "utf8");
-    const types = [...text.matchAll(/export type \{([^}]*)\} from/g)].flatMap((m) => m[1].split(",").map((n) => n.trim()).filter(Boolean));
+    const types = [...text.matchAll(/export type \{([^}]*)\} from/g)].flatMap((m) =>
+      m[1]
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
     assert.deepEqual(types.sort(), [...TYPES].sort());
   });
 
   it("has every name a notebook uses", () => {
     const notebooks = fs.readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"));
-    const used = new Set(notebooks.flatMap((f) => [...fs.readFileSync(path.join(ROOT, "notebooks", f), "utf8").matchAll(/\bwb\.(\w+)/g)].map((m) => m[1])));
+    const used = new Set(
+      notebooks.flatMap((f) =>
+        [...fs.readFileSync(path.join(ROOT, "notebooks", f), "utf8").matchAll(/\bwb\.(\w+)/g)].map((m) => m[1]),
+      ),
+    );
     const missing = [...used].filter((n) => !VALUES.includes(n) && !TYPES.includes(n));
     assert.deepEqual(missing, [], "notebooks use names src/index.ts does not export");
   });

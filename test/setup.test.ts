@@ -22,9 +22,15 @@ describe("setup", () => {
   });
 
   it("registers the kernel inside .venv only, starting the workbook's wrapper", () => {
-    const r = spawnSync(VENV_PYTHON, ["-m", "jupyter", "kernelspec", "list", "--json"], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(VENV_PYTHON, ["-m", "jupyter", "kernelspec", "list", "--json"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
-    const specs = JSON.parse(r.stdout).kernelspecs as Record<string, { resource_dir: string; spec: { argv: string[]; display_name: string } }>;
+    const specs = JSON.parse(r.stdout).kernelspecs as Record<
+      string,
+      { resource_dir: string; spec: { argv: string[]; display_name: string } }
+    >;
     const ours = specs[KERNEL_NAME];
     assert.ok(ours, `kernelspec ${KERNEL_NAME} missing: ${Object.keys(specs)}`);
     assert.ok(ours.resource_dir.startsWith(path.join(ROOT, ".venv")), ours.resource_dir);
@@ -34,8 +40,16 @@ describe("setup", () => {
 
   it("pins every package of the Jupyter environment", () => {
     const r = spawnSync(VENV_PYTHON, ["-m", "pip", "freeze"], { cwd: ROOT, encoding: "utf8" });
-    const installed = r.stdout.trim().split("\n").filter((l) => l.includes("=="));
-    const pinned = new Set(fs.readFileSync(path.join(ROOT, "kernel", "constraints.txt"), "utf8").split("\n").filter((l) => l.includes("==")));
+    const installed = r.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("=="));
+    const pinned = new Set(
+      fs
+        .readFileSync(path.join(ROOT, "kernel", "constraints.txt"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes("==")),
+    );
     const unpinned = installed.filter((l) => !pinned.has(l));
     assert.deepEqual(unpinned, [], "installed but not in kernel/constraints.txt");
   });
@@ -48,7 +62,9 @@ describe("setup", () => {
     const df = new dfd.DataFrame({ stars: [1, 5, 4], text: ["bad", "great", "good"] });
     assert.deepEqual(df.shape, [3, 2]);
     assert.equal(df["stars"].mean(), 10 / 3);
-    const shim = fs.realpathSync(path.join(ROOT, "node_modules", "danfojs-node", "node_modules", "@tensorflow", "tfjs-node"));
+    const shim = fs.realpathSync(
+      path.join(ROOT, "node_modules", "danfojs-node", "node_modules", "@tensorflow", "tfjs-node"),
+    );
     assert.equal(shim, path.join(ROOT, "kernel", "tfjs-node-shim"));
   });
 
@@ -63,23 +79,33 @@ describe("setup", () => {
         console.log(JSON.stringify({ backend: require("@tensorflow/tfjs").getBackend(), sum: df["a"].sum(), addon }));
       });`;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
-      cwd: ROOT, encoding: "utf8", env: { ...process.env, WORKBOOK_NO_NATIVE: "1" },
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, WORKBOOK_NO_NATIVE: "1" },
     });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { backend: "wasm", sum: 6, addon: false });
   });
 
   it("fails a reference check whose module is missing, saying how to fix it, and skips it only under WORKBOOK_NO_REFERENCE=1", function () {
-    const context = { skip: () => { throw new Error("skipped"); } } as unknown as Mocha.Context;
+    const context = {
+      skip: () => {
+        throw new Error("skipped");
+      },
+    } as unknown as Mocha.Context;
     assert.doesNotThrow(() => requireReference(context, ["json"]));
     const saved = process.env.WORKBOOK_NO_REFERENCE;
     try {
       delete process.env.WORKBOOK_NO_REFERENCE;
-      assert.throws(() => requireReference(context, ["no_such_module_here"]), /lacks no_such_module_here: run `node kernel\/setup.mjs --reference`/);
+      assert.throws(
+        () => requireReference(context, ["no_such_module_here"]),
+        /lacks no_such_module_here: run `node kernel\/setup.mjs --reference`/,
+      );
       process.env.WORKBOOK_NO_REFERENCE = "1";
       assert.throws(() => requireReference(context, ["no_such_module_here"]), /^Error: skipped$/);
     } finally {
-      if (saved === undefined) delete process.env.WORKBOOK_NO_REFERENCE; else process.env.WORKBOOK_NO_REFERENCE = saved;
+      if (saved === undefined) delete process.env.WORKBOOK_NO_REFERENCE;
+      else process.env.WORKBOOK_NO_REFERENCE = saved;
     }
   });
 });

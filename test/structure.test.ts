@@ -39,7 +39,11 @@ function relativeImports(file: string, text = fs.readFileSync(path.join(SRC, fil
 
 describe("library structure", () => {
   it("has a rule for every folder of src/", () => {
-    const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     assert.deepEqual(folders, Object.keys(MAY_IMPORT).sort(), "a new folder needs its place in MAY_IMPORT");
   });
 
@@ -50,15 +54,21 @@ describe("library structure", () => {
       if (from === "index.ts") continue; // the public entry may import anything
       for (const target of relativeImports(file)) {
         const to = target.split(path.sep)[0];
-        if (to !== from && !MAY_IMPORT[from]?.includes(to)) wrong.push(`src/${file} imports src/${target} (${from} may import ${MAY_IMPORT[from]?.join(", ") || "nothing"})`);
+        if (to !== from && !MAY_IMPORT[from]?.includes(to))
+          wrong.push(
+            `src/${file} imports src/${target} (${from} may import ${MAY_IMPORT[from]?.join(", ") || "nothing"})`,
+          );
       }
     }
     assert.deepEqual(wrong, [], `imports that run the wrong way:\n${wrong.join("\n")}`);
   });
 
   it("notices an import that runs back up (the check itself works)", () => {
-    const text = 'import { finetune } from "../train/finetune";\nimport type { GPT } from "./gpt";\nconst x = require("../lesson/experiment");\n';
-    const bad = relativeImports("model/probe.ts", text).filter((t) => t.split(path.sep)[0] !== "model" && !MAY_IMPORT.model.includes(t.split(path.sep)[0]));
+    const text =
+      'import { finetune } from "../train/finetune";\nimport type { GPT } from "./gpt";\nconst x = require("../lesson/experiment");\n';
+    const bad = relativeImports("model/probe.ts", text).filter(
+      (t) => t.split(path.sep)[0] !== "model" && !MAY_IMPORT.model.includes(t.split(path.sep)[0]),
+    );
     assert.deepEqual(bad, [path.join("train", "finetune"), path.join("lesson", "experiment")]);
   });
 });

@@ -21,17 +21,35 @@ import type { AccuracyReport } from "../eval/metrics";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
-import { ensureFinetuned, LESSON_HYPERPARAMETERS, lessonData, lessonHyperparameters, loadBaseModel, type LessonHyperparameters } from "../lesson/experiment";
+import {
+  ensureFinetuned,
+  LESSON_HYPERPARAMETERS,
+  lessonData,
+  lessonHyperparameters,
+  loadBaseModel,
+  type LessonHyperparameters,
+} from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, type TrlRun } from "../lesson/scale-out";
 import { formatDuration } from "../util/progress-bar";
 
-interface Args { out: string; results?: string; fresh: boolean; exportOnly: boolean; overrides: Partial<LessonHyperparameters> }
+interface Args {
+  out: string;
+  results?: string;
+  fresh: boolean;
+  exportOnly: boolean;
+  overrides: Partial<LessonHyperparameters>;
+}
 
 /** The command's flags: --out, --results, --fresh, --export-only, and one per lesson hyperparameter (from its rules). */
 export function parseScaleOutArgs(argv: readonly string[]): Args {
   const { overrides, extra } = LESSON_HYPERPARAMETERS.fromArgs(argv, {
-    extra: { out: { type: "string" }, results: { type: "string" }, fresh: { type: "boolean" }, "export-only": { type: "boolean" } },
+    extra: {
+      out: { type: "string" },
+      results: { type: "string" },
+      fresh: { type: "boolean" },
+      "export-only": { type: "boolean" },
+    },
   });
   return {
     out: extra.out ? path.resolve(String(extra.out)) : projectPath("runs", "scale-out"),
@@ -53,8 +71,13 @@ function ownCpuSeconds(): number {
 }
 
 /** Runs `work` and says what share of the machine's CPU time other processes took meanwhile. */
-async function measured<T>(work: () => Promise<T>, childCpuSeconds: (r: T) => number = () => 0): Promise<{ result: T; othersShare: number }> {
-  const busy = machineBusySeconds(), own = ownCpuSeconds(), t0 = performance.now();
+async function measured<T>(
+  work: () => Promise<T>,
+  childCpuSeconds: (r: T) => number = () => 0,
+): Promise<{ result: T; othersShare: number }> {
+  const busy = machineBusySeconds(),
+    own = ownCpuSeconds(),
+    t0 = performance.now();
   const result = await work();
   const wall = (performance.now() - t0) / 1000;
   const others = machineBusySeconds() - busy - (ownCpuSeconds() - own) - childCpuSeconds(result);
@@ -65,8 +88,15 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const interval = (r: AccuracyReport) => `${pct(r.ci95[0])}-${pct(r.ci95[1])}`;
 
 interface Row {
-  model: string; trainedBy: string; batches: string; kept: string;
-  written: AccuracyReport; likely?: AccuracyReport; trainSeconds?: number; steps?: number; othersShare?: number;
+  model: string;
+  trainedBy: string;
+  batches: string;
+  kept: string;
+  written: AccuracyReport;
+  likely?: AccuracyReport;
+  trainSeconds?: number;
+  steps?: number;
+  othersShare?: number;
 }
 
 function markdown(rows: Row[]): string {
@@ -75,9 +105,11 @@ function markdown(rows: Row[]): string {
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.model} | ${r.trainedBy} | ${r.batches} | ${r.kept} | ${pct(r.written.accuracy)} (${interval(r.written)}) | ${r.written.invalid} | ` +
-      `${r.likely ? pct(r.likely.accuracy) : "-"} | ${r.trainSeconds === undefined ? "-" : `${r.trainSeconds.toFixed(1)} s`} | ${r.steps ?? "-"} | ` +
-      `${r.othersShare === undefined ? "-" : `${(100 * r.othersShare).toFixed(0)}%`} |`);
+    lines.push(
+      `| ${r.model} | ${r.trainedBy} | ${r.batches} | ${r.kept} | ${pct(r.written.accuracy)} (${interval(r.written)}) | ${r.written.invalid} | ` +
+        `${r.likely ? pct(r.likely.accuracy) : "-"} | ${r.trainSeconds === undefined ? "-" : `${r.trainSeconds.toFixed(1)} s`} | ${r.steps ?? "-"} | ` +
+        `${r.othersShare === undefined ? "-" : `${(100 * r.othersShare).toFixed(0)}%`} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -90,35 +122,70 @@ async function main(): Promise<void> {
   const base = loadBaseModel();
   const jobFolder = path.join(args.out, "job");
   const job = exportScaleOutJob({ hp, data, base, folder: jobFolder, overwrite: true });
-  console.log(`[scale-out] job exported to ${path.relative(process.cwd(), jobFolder)}: ${job.counts.train} train / ${job.counts.validation} validation / ` +
-    `${job.counts.test} test examples, ${job.counts.steps} steps, base model and tokenizer in base-model/`);
-  console.log(`[scale-out] train it on a GPU machine: accelerate launch --config_file scale-out/accelerate-multi-gpu.yaml scale-out/train_sft.py --job ${path.relative(process.cwd(), jobFolder)} --out trl-model`);
-  if (args.exportOnly) { base.model.dispose(); return; }
+  console.log(
+    `[scale-out] job exported to ${path.relative(process.cwd(), jobFolder)}: ${job.counts.train} train / ${job.counts.validation} validation / ` +
+      `${job.counts.test} test examples, ${job.counts.steps} steps, base model and tokenizer in base-model/`,
+  );
+  console.log(
+    `[scale-out] train it on a GPU machine: accelerate launch --config_file scale-out/accelerate-multi-gpu.yaml scale-out/train_sft.py --job ${path.relative(process.cwd(), jobFolder)} --out trl-model`,
+  );
+  if (args.exportOnly) {
+    base.model.dispose();
+    return;
+  }
   const versions = checkTrlEnvironment();
 
   // 1. Ours, in this process (a finished run under <out> is reused unless --fresh).
   const progress = finetuneProgress({ mode: "terminal" });
-  const ours = await measured(() => ensureFinetuned(hp, base, data, { onEvent: progress.onEvent, fresh: args.fresh, root: args.out }));
+  const ours = await measured(() =>
+    ensureFinetuned(hp, base, data, { onEvent: progress.onEvent, fresh: args.fresh, root: args.out }),
+  );
   const oursRun = ours.result;
   const bestEpoch = oursRun.state.history.find((h) => h.step === oursRun.state.best?.step)?.epoch ?? NaN;
-  console.log(`[scale-out] ours: ${oursRun.state.step} steps in ${formatDuration(oursRun.state.elapsedSeconds)}${oursRun.reused ? " (an earlier run, reused)" : ""}`);
+  console.log(
+    `[scale-out] ours: ${oursRun.state.step} steps in ${formatDuration(oursRun.state.elapsedSeconds)}${oursRun.reused ? " (an earlier run, reused)" : ""}`,
+  );
   const oursLast = loadCheckpoint(path.join(oursRun.folder, "latest")).model;
 
   // 2. TRL with its own shuffling, then 3. TRL replaying our batches. One at a time: they share the cores.
   const trlRuns: Record<string, { run: TrlRun & { wallSeconds: number }; othersShare: number; folder: string }> = {};
-  for (const [name, workbookBatches] of [["trl", false], ["trl-workbook-batches", true]] as const) {
+  for (const [name, workbookBatches] of [
+    ["trl", false],
+    ["trl-workbook-batches", true],
+  ] as const) {
     const folder = path.join(args.out, name);
-    console.log(`[scale-out] TRL SFTTrainer (${workbookBatches ? "the workbook's batches" : "TRL's own shuffling"}) -> ${path.relative(process.cwd(), folder)}`);
-    const m = await measured(() => runTrl({ job: jobFolder, out: folder, workbookBatches, noEval: workbookBatches,
-      onOutput: (line) => { if (/^\{'(loss|eval_loss)'|train_sft\.py:/.test(line) && !/'loss'/.test(line)) console.log(`  ${line}`); } }),
-      (r) => r.trainCpuSeconds ?? 0);
-    console.log(`[scale-out]   ${m.result.steps} steps in ${m.result.trainSeconds.toFixed(1)} s (${m.result.wallSeconds.toFixed(1)} s with start-up), final train loss ${m.result.history.filter((h) => "loss" in h).pop()?.loss}`);
+    console.log(
+      `[scale-out] TRL SFTTrainer (${workbookBatches ? "the workbook's batches" : "TRL's own shuffling"}) -> ${path.relative(process.cwd(), folder)}`,
+    );
+    const m = await measured(
+      () =>
+        runTrl({
+          job: jobFolder,
+          out: folder,
+          workbookBatches,
+          noEval: workbookBatches,
+          onOutput: (line) => {
+            if (/^\{'(loss|eval_loss)'|train_sft\.py:/.test(line) && !/'loss'/.test(line)) console.log(`  ${line}`);
+          },
+        }),
+      (r) => r.trainCpuSeconds ?? 0,
+    );
+    console.log(
+      `[scale-out]   ${m.result.steps} steps in ${m.result.trainSeconds.toFixed(1)} s (${m.result.wallSeconds.toFixed(1)} s with start-up), final train loss ${m.result.history.filter((h) => "loss" in h).pop()?.loss}`,
+    );
     trlRuns[name] = { run: m.result, othersShare: m.othersShare, folder };
   }
 
   // Everything answers the same test prompts, scored the same way.
   const t0 = performance.now();
-  const comparison = compareOnTest({ base: base.model, finetuned: oursRun.model, tokenizer: base.tokenizer, data, fewShot: hp.fewShot, seed: hp.seed });
+  const comparison = compareOnTest({
+    base: base.model,
+    finetuned: oursRun.model,
+    tokenizer: base.tokenizer,
+    data,
+    fewShot: hp.fewShot,
+    seed: hp.seed,
+  });
   const answers = answerSets([...data.splits.train, ...data.splits.test]);
   const scores = (model: GPT, tokenizer: BPETokenizer) => ({
     written: evaluateByGeneration(model, tokenizer, data.splits.test, { answers }).report,
@@ -131,32 +198,84 @@ async function main(): Promise<void> {
     model.dispose();
     return result;
   };
-  const row = (method: string, scoring: string) => comparison.results.find((r) => r.method === method && r.scoring === scoring)!.report;
+  const row = (method: string, scoring: string) =>
+    comparison.results.find((r) => r.method === method && r.scoring === scoring)!.report;
   const lastEpoch = `last (epoch ${hp.epochs})`;
   const rows: Row[] = [
-    { model: "base, zero-shot", trainedBy: "-", batches: "-", kept: "-", written: row("base zero-shot", "generation"), likely: row("base zero-shot", "likelihood") },
-    { model: "fine-tuned", trainedBy: `workbook (tfjs, ${backend.name})`, batches: "workbook", kept: `best validation accuracy (epoch ${bestEpoch.toFixed(0)})`,
-      written: row("fine-tuned", "generation"), likely: row("fine-tuned", "likelihood"), trainSeconds: oursRun.state.elapsedSeconds, steps: oursRun.state.step, othersShare: ours.othersShare },
-    { model: "fine-tuned", trainedBy: `workbook (tfjs, ${backend.name})`, batches: "workbook", kept: lastEpoch,
+    {
+      model: "base, zero-shot",
+      trainedBy: "-",
+      batches: "-",
+      kept: "-",
+      written: row("base zero-shot", "generation"),
+      likely: row("base zero-shot", "likelihood"),
+    },
+    {
+      model: "fine-tuned",
+      trainedBy: `workbook (tfjs, ${backend.name})`,
+      batches: "workbook",
+      kept: `best validation accuracy (epoch ${bestEpoch.toFixed(0)})`,
+      written: row("fine-tuned", "generation"),
+      likely: row("fine-tuned", "likelihood"),
+      trainSeconds: oursRun.state.elapsedSeconds,
+      steps: oursRun.state.step,
+      othersShare: ours.othersShare,
+    },
+    {
+      model: "fine-tuned",
+      trainedBy: `workbook (tfjs, ${backend.name})`,
+      batches: "workbook",
+      kept: lastEpoch,
       ...scores(oursLast, base.tokenizer),
-      trainSeconds: oursRun.state.elapsedSeconds, steps: oursRun.state.step, othersShare: ours.othersShare },
-    { model: "fine-tuned", trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`, batches: "TRL's shuffle", kept: lastEpoch,
-      ...evaluate(trlRuns.trl.folder), trainSeconds: trlRuns.trl.run.trainSeconds, steps: trlRuns.trl.run.steps, othersShare: trlRuns.trl.othersShare },
-    { model: "fine-tuned", trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`, batches: "workbook", kept: lastEpoch,
-      ...evaluate(trlRuns["trl-workbook-batches"].folder), trainSeconds: trlRuns["trl-workbook-batches"].run.trainSeconds, steps: trlRuns["trl-workbook-batches"].run.steps,
-      othersShare: trlRuns["trl-workbook-batches"].othersShare },
-    { model: "bag of words", trainedBy: "workbook", batches: "-", kept: "-", written: row("bag of words", "classifier") },
+      trainSeconds: oursRun.state.elapsedSeconds,
+      steps: oursRun.state.step,
+      othersShare: ours.othersShare,
+    },
+    {
+      model: "fine-tuned",
+      trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`,
+      batches: "TRL's shuffle",
+      kept: lastEpoch,
+      ...evaluate(trlRuns.trl.folder),
+      trainSeconds: trlRuns.trl.run.trainSeconds,
+      steps: trlRuns.trl.run.steps,
+      othersShare: trlRuns.trl.othersShare,
+    },
+    {
+      model: "fine-tuned",
+      trainedBy: `TRL SFTTrainer (torch ${versions.torch.replace(/\+.*/, "")}, CPU)`,
+      batches: "workbook",
+      kept: lastEpoch,
+      ...evaluate(trlRuns["trl-workbook-batches"].folder),
+      trainSeconds: trlRuns["trl-workbook-batches"].run.trainSeconds,
+      steps: trlRuns["trl-workbook-batches"].run.steps,
+      othersShare: trlRuns["trl-workbook-batches"].othersShare,
+    },
+    {
+      model: "bag of words",
+      trainedBy: "workbook",
+      batches: "-",
+      kept: "-",
+      written: row("bag of words", "classifier"),
+    },
   ];
   oursLast.dispose();
   // The whole run's losses: ours against TRL on the same batches (the test checks the first 20 steps closely).
-  const trlLosses = new Map(trlRuns["trl-workbook-batches"].run.history.filter((h) => "loss" in h).map((h) => [h.step, h.loss]));
-  const lossDiffs = oursRun.state.history.map((h) => Math.abs(h.trainLoss - (trlLosses.get(h.step) ?? NaN)) / Math.abs(h.trainLoss));
+  const trlLosses = new Map(
+    trlRuns["trl-workbook-batches"].run.history.filter((h) => "loss" in h).map((h) => [h.step, h.loss]),
+  );
+  const lossDiffs = oursRun.state.history.map(
+    (h) => Math.abs(h.trainLoss - (trlLosses.get(h.step) ?? NaN)) / Math.abs(h.trainLoss),
+  );
   const worstLoss = lossDiffs.reduce((a, b) => (Number.isNaN(b) || b > a ? b : a), 0);
   const lastOurs = oursRun.state.history[oursRun.state.history.length - 1];
-  const lossLine = `Training losses, the workbook's loop against TRL on the workbook's batches, over all ${lossDiffs.length} steps: ` +
+  const lossLine =
+    `Training losses, the workbook's loop against TRL on the workbook's batches, over all ${lossDiffs.length} steps: ` +
     `largest relative difference ${worstLoss.toExponential(1)} (step ${lossDiffs.indexOf(worstLoss) + 1}); last step ${lastOurs.trainLoss.toPrecision(6)} vs ${trlLosses.get(lastOurs.step)?.toPrecision(6)}.`;
   console.log(`[scale-out] ${lossLine}`);
-  console.log(`[scale-out] evaluated ${data.splits.test.length} test examples per model in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `[scale-out] evaluated ${data.splits.test.length} test examples per model in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const table = markdown(rows);
   console.log(`\n${table}\n`);
 
@@ -165,7 +284,14 @@ async function main(): Promise<void> {
   const md = [
     "# The lesson's fine-tuning: the workbook's loop and Hugging Face TRL, side by side",
     "",
-    `Made by \`npm run scale-out${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).map((a) => path.isAbsolute(a) ? path.relative(process.cwd(), a) : a).join(" ")}` : ""}\` on ${new Date().toISOString().slice(0, 10)}. ` +
+    `Made by \`npm run scale-out${
+      process.argv.slice(2).length
+        ? ` -- ${process.argv
+            .slice(2)
+            .map((a) => (path.isAbsolute(a) ? path.relative(process.cwd(), a) : a))
+            .join(" ")}`
+        : ""
+    }\` on ${new Date().toISOString().slice(0, 10)}. ` +
       `Machine: ${machine}. Workbook backend: ${backend.name}. TRL ${versions.trl}, transformers ${versions.transformers}, accelerate ${versions.accelerate}, torch ${versions.torch} ` +
       `(${trlRuns.trl.run.threads ?? "?"} threads). Other processes took at most ${(100 * busiest).toFixed(0)}% of the CPU during a training run${busiest > 0.1 ? " (**a busy machine: the times are low and noisy**)" : ""}.`,
     "",
@@ -182,10 +308,32 @@ async function main(): Promise<void> {
   ].join("\n");
   fs.mkdirSync(args.out, { recursive: true });
   fs.writeFileSync(path.join(args.out, "results.md"), md);
-  fs.writeFileSync(path.join(args.out, "results.json"), `${JSON.stringify({ machine, backend: backend.name, versions, hyperparameters: hp, finetune: job.finetune,
-    rows: rows.map((r) => ({ ...r, written: { accuracy: r.written.accuracy, ci95: r.written.ci95, invalid: r.written.invalid, n: r.written.n }, likely: r.likely && { accuracy: r.likely.accuracy, n: r.likely.n } })) }, null, 1)}\n`);
-  if (args.results) { fs.mkdirSync(path.dirname(args.results), { recursive: true }); fs.writeFileSync(args.results, md); }
-  console.log(`[scale-out] wrote ${path.relative(process.cwd(), path.join(args.out, "results.md"))}${args.results ? ` and ${path.relative(process.cwd(), args.results)}` : ""}`);
+  fs.writeFileSync(
+    path.join(args.out, "results.json"),
+    `${JSON.stringify(
+      {
+        machine,
+        backend: backend.name,
+        versions,
+        hyperparameters: hp,
+        finetune: job.finetune,
+        rows: rows.map((r) => ({
+          ...r,
+          written: { accuracy: r.written.accuracy, ci95: r.written.ci95, invalid: r.written.invalid, n: r.written.n },
+          likely: r.likely && { accuracy: r.likely.accuracy, n: r.likely.n },
+        })),
+      },
+      null,
+      1,
+    )}\n`,
+  );
+  if (args.results) {
+    fs.mkdirSync(path.dirname(args.results), { recursive: true });
+    fs.writeFileSync(args.results, md);
+  }
+  console.log(
+    `[scale-out] wrote ${path.relative(process.cwd(), path.join(args.out, "results.md"))}${args.results ? ` and ${path.relative(process.cwd(), args.results)}` : ""}`,
+  );
   oursRun.model.dispose();
   base.model.dispose();
 }

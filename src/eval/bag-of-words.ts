@@ -54,21 +54,25 @@ export interface BagOfWordsConfig {
   maxIterations: number;
 }
 
-const BAG_OF_WORDS_CONFIG = defineConfig<BagOfWordsConfig>("BagOfWordsConfig", {
-  l2: 0.001,
-  bigrams: false,
-  minCount: 1,
-  features: "binary",
-  tolerance: 1e-7,
-  maxIterations: 20000,
-}, {
-  l2: { type: "number", above: 0, hint: "try 0.001 to 0.1; without it separable data has no best weights" },
-  bigrams: { type: "boolean" },
-  minCount: { type: "integer", min: 1 },
-  features: { type: "string", oneOf: ["binary", "count"] },
-  tolerance: { type: "number", above: 0 },
-  maxIterations: { type: "integer", min: 1 },
-});
+const BAG_OF_WORDS_CONFIG = defineConfig<BagOfWordsConfig>(
+  "BagOfWordsConfig",
+  {
+    l2: 0.001,
+    bigrams: false,
+    minCount: 1,
+    features: "binary",
+    tolerance: 1e-7,
+    maxIterations: 20000,
+  },
+  {
+    l2: { type: "number", above: 0, hint: "try 0.001 to 0.1; without it separable data has no best weights" },
+    bigrams: { type: "boolean" },
+    minCount: { type: "integer", min: 1 },
+    features: { type: "string", oneOf: ["binary", "count"] },
+    tolerance: { type: "number", above: 0 },
+    maxIterations: { type: "integer", min: 1 },
+  },
+);
 
 /** The defaults (frozen). */
 export const DEFAULT_BAG_OF_WORDS_CONFIG: Readonly<BagOfWordsConfig> = BAG_OF_WORDS_CONFIG.defaults;
@@ -114,7 +118,11 @@ const WORD = /[\p{L}\p{N}_]+(?:'[\p{L}\p{N}_]+)*/gu;
 /** The tokens of a text: lowercase words ("don't" is one), then, with bigrams, "w1 w2" pairs. */
 export function bagOfWordsTokens(text: string, bigrams = false): string[] {
   // Curly apostrophes become straight ones, so "don’t" and "don't" are one word.
-  const words = text.toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'").match(WORD) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .replace(/[\u2018\u2019\u02bc]/g, "'")
+      .match(WORD) ?? [];
   if (!bigrams) return words;
   const pairs = words.slice(1).map((w, i) => `${words[i]} ${w}`);
   return [...words, ...pairs];
@@ -128,10 +136,13 @@ interface SparseRows {
 }
 
 function checkRecords(records: readonly LabelledText[], where: string): void {
-  if (!Array.isArray(records) || records.length === 0) throw new Error(`${where}: there are no records; pass {text, label} objects (the review records of a split).`);
+  if (!Array.isArray(records) || records.length === 0)
+    throw new Error(`${where}: there are no records; pass {text, label} objects (the review records of a split).`);
   records.forEach((r, i) => {
-    if (typeof r?.text !== "string") throw new Error(`${where}: record ${i} has no text (got ${JSON.stringify(r?.text)}).`);
-    if (typeof r.label !== "string" || r.label === "") throw new Error(`${where}: record ${i} has no label (got ${JSON.stringify(r.label)}).`);
+    if (typeof r?.text !== "string")
+      throw new Error(`${where}: record ${i} has no text (got ${JSON.stringify(r?.text)}).`);
+    if (typeof r.label !== "string" || r.label === "")
+      throw new Error(`${where}: record ${i} has no label (got ${JSON.stringify(r.label)}).`);
   });
 }
 
@@ -139,18 +150,29 @@ function checkRecords(records: readonly LabelledText[], where: string): void {
  * Trains the baseline on `train` (see the header for what it does).
  * Needs at least two labels among the records; every label is a class (softmax beyond two).
  */
-export function trainBagOfWords(train: readonly LabelledText[], options: Partial<BagOfWordsConfig> = {}): BagOfWordsModel {
+export function trainBagOfWords(
+  train: readonly LabelledText[],
+  options: Partial<BagOfWordsConfig> = {},
+): BagOfWordsModel {
   const config = bagOfWordsConfig(options);
   checkRecords(train, "trainBagOfWords");
   const labels = [...new Set(train.map((r) => r.label))].sort();
-  if (labels.length < 2) throw new Error(`trainBagOfWords: every training record has the label "${labels[0]}"; a classifier needs at least two labels.`);
+  if (labels.length < 2)
+    throw new Error(
+      `trainBagOfWords: every training record has the label "${labels[0]}"; a classifier needs at least two labels.`,
+    );
 
   // Vocabulary: document frequency over the training texts only.
   const trainTokens = train.map((r) => bagOfWordsTokens(r.text, config.bigrams));
   const documentFrequency = new Map<string, number>();
-  for (const tokens of trainTokens) for (const t of new Set(tokens)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
-  const vocabulary = [...documentFrequency.entries()].filter(([, c]) => c >= config.minCount).map(([t]) => t).sort();
-  if (vocabulary.length === 0) throw new Error(`trainBagOfWords: no token occurs in ${config.minCount} or more training texts; lower minCount.`);
+  for (const tokens of trainTokens)
+    for (const t of new Set(tokens)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
+  const vocabulary = [...documentFrequency.entries()]
+    .filter(([, c]) => c >= config.minCount)
+    .map(([t]) => t)
+    .sort();
+  if (vocabulary.length === 0)
+    throw new Error(`trainBagOfWords: no token occurs in ${config.minCount} or more training texts; lower minCount.`);
   const index = new Map(vocabulary.map((t, i) => [t, i]));
 
   const featurize = (tokens: string[]): [number, number][] => {
@@ -167,8 +189,11 @@ export function trainBagOfWords(train: readonly LabelledText[], options: Partial
   const y = Int32Array.from(train, (r) => labels.indexOf(r.label));
   const fit = fitLogistic(X, y, labels.length, vocabulary.length, config);
   if (!fit.summary.converged) {
-    notify("trainBagOfWords", `not converged after ${fit.summary.iterations} steps (largest gradient entry ${fit.summary.gradientMax.toExponential(1)}, ` +
-      `tolerance ${config.tolerance}); the weights are not yet the best ones. Raise maxIterations, or l2 (a larger l2 converges faster).`);
+    notify(
+      "trainBagOfWords",
+      `not converged after ${fit.summary.iterations} steps (largest gradient entry ${fit.summary.gradientMax.toExponential(1)}, ` +
+        `tolerance ${config.tolerance}); the weights are not yet the best ones. Raise maxIterations, or l2 (a larger l2 converges faster).`,
+    );
   }
   const { weights, bias, outputs } = fit;
   const d = vocabulary.length;
@@ -191,7 +216,11 @@ export function trainBagOfWords(train: readonly LabelledText[], options: Partial
   };
 
   return {
-    labels, vocabulary, vocabularySize: d, config, training: fit.summary,
+    labels,
+    vocabulary,
+    vocabularySize: d,
+    config,
+    training: fit.summary,
     predict: (text) => labels[predictIndex(text)],
     predictProba: (text) => {
       const p = probabilities(featurize(bagOfWordsTokens(text, config.bigrams)));
@@ -199,14 +228,22 @@ export function trainBagOfWords(train: readonly LabelledText[], options: Partial
     },
     evaluate: (records) => {
       checkRecords(records, "evaluate");
-      return records.map((r) => ({ expected: r.label, predicted: labels[predictIndex(r.text)], ...(r.group !== undefined ? { group: r.group } : {}) }));
+      return records.map((r) => ({
+        expected: r.label,
+        predicted: labels[predictIndex(r.text)],
+        ...(r.group !== undefined ? { group: r.group } : {}),
+      }));
     },
     topFeatures: (label, k = 10) => {
       const c = labels.indexOf(label);
-      if (c < 0) throw new Error(`topFeatures: "${label}" is not a label of this model; its labels are ${labels.join(", ")}.`);
+      if (c < 0)
+        throw new Error(`topFeatures: "${label}" is not a label of this model; its labels are ${labels.join(", ")}.`);
       // Two labels: the first label's weights are the negated weights of the second.
       const weightOf = (j: number) => (outputs === 1 ? (c === 1 ? 1 : -1) * weights[j] : weights[c * d + j]);
-      return vocabulary.map((token, j) => ({ token, weight: weightOf(j) })).sort((a, b) => b.weight - a.weight || (a.token < b.token ? -1 : 1)).slice(0, k);
+      return vocabulary
+        .map((token, j) => ({ token, weight: weightOf(j) }))
+        .sort((a, b) => b.weight - a.weight || (a.token < b.token ? -1 : 1))
+        .slice(0, k);
     },
     features: (text) => featurize(bagOfWordsTokens(text, config.bigrams)),
   };
@@ -217,7 +254,12 @@ function toSparse(rows: [number, number][][]): SparseRows {
   rows.forEach((r, i) => (start[i + 1] = start[i] + r.length));
   const cols = new Int32Array(start[rows.length]);
   const vals = new Float64Array(start[rows.length]);
-  rows.forEach((r, i) => r.forEach(([j, v], k) => { cols[start[i] + k] = j; vals[start[i] + k] = v; }));
+  rows.forEach((r, i) =>
+    r.forEach(([j, v], k) => {
+      cols[start[i] + k] = j;
+      vals[start[i] + k] = v;
+    }),
+  );
   return { start, cols, vals };
 }
 
@@ -252,7 +294,8 @@ function fitLogistic(X: SparseRows, y: Int32Array, classes: number, d: number, c
     grad.fill(0);
     let loss = 0;
     for (let i = 0; i < n; i++) {
-      const a = X.start[i], e = X.start[i + 1];
+      const a = X.start[i],
+        e = X.start[i + 1];
       scores.fill(0);
       for (let c = 0; c < outputs; c++) {
         let s = theta[outputs * d + c];
@@ -278,7 +321,11 @@ function fitLogistic(X: SparseRows, y: Int32Array, classes: number, d: number, c
     }
     return loss / n + (l2 / 2) * penalty;
   };
-  const maxAbs = (v: Float64Array) => { let m = 0; for (let j = 0; j < v.length; j++) m = Math.max(m, Math.abs(v[j])); return m; };
+  const maxAbs = (v: Float64Array) => {
+    let m = 0;
+    for (let j = 0; j < v.length; j++) m = Math.max(m, Math.abs(v[j]));
+    return m;
+  };
 
   // Nesterov's accelerated gradient (FISTA momentum) with gradient restart (O'Donoghue & Candès
   // 2015): when the step goes against the momentum, the momentum is dropped. The gradient is taken
@@ -311,8 +358,15 @@ function fitLogistic(X: SparseRows, y: Int32Array, classes: number, d: number, c
   }
   x = yPoint;
   return {
-    weights: x.subarray(0, outputs * d), bias: x.subarray(outputs * d), outputs,
-    summary: { converged: gradientMax < config.tolerance, iterations, objective, gradientMax } as BagOfWordsTrainingSummary,
+    weights: x.subarray(0, outputs * d),
+    bias: x.subarray(outputs * d),
+    outputs,
+    summary: {
+      converged: gradientMax < config.tolerance,
+      iterations,
+      objective,
+      gradientMax,
+    } as BagOfWordsTrainingSummary,
   };
 }
 
@@ -329,11 +383,13 @@ export interface BagOfWordsTuneResult {
  * value on `train`, scores each on `validation`. The test split is never looked at.
  */
 export function tuneBagOfWords(
-  train: readonly LabelledText[], validation: readonly LabelledText[],
+  train: readonly LabelledText[],
+  validation: readonly LabelledText[],
   options: Partial<BagOfWordsConfig> & { l2Grid?: readonly number[] } = {},
 ): BagOfWordsTuneResult {
   const { l2Grid = [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1], ...rest } = options;
-  if (!Array.isArray(l2Grid) || l2Grid.length === 0) throw new Error("tuneBagOfWords: l2Grid is empty; pass the l2 values to try, e.g. [0.001, 0.01, 0.1].");
+  if (!Array.isArray(l2Grid) || l2Grid.length === 0)
+    throw new Error("tuneBagOfWords: l2Grid is empty; pass the l2 values to try, e.g. [0.001, 0.01, 0.1].");
   checkRecords(validation, "tuneBagOfWords (validation)");
   const results: BagOfWordsTuneResult["results"] = [];
   let best: { l2: number; model: BagOfWordsModel; accuracy: number } | undefined;

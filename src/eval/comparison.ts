@@ -55,8 +55,17 @@ export interface CompareOptions {
 }
 
 /** k-shot prompts for the test examples, from the training split, trimmed to the model's window. */
-export function fewShotPrompts(test: readonly InstructionExample[], train: readonly InstructionExample[], tokenizer: TextCodec, shots: number, contextWindow: number, seed: number) {
-  return test.map((e) => buildFewShotPrompt(e, train, tokenizer, { shots, contextWindow, seed, onOverflow: "trim", reserve: 2 }));
+export function fewShotPrompts(
+  test: readonly InstructionExample[],
+  train: readonly InstructionExample[],
+  tokenizer: TextCodec,
+  shots: number,
+  contextWindow: number,
+  seed: number,
+) {
+  return test.map((e) =>
+    buildFewShotPrompt(e, train, tokenizer, { shots, contextWindow, seed, onOverflow: "trim", reserve: 2 }),
+  );
 }
 
 /** Every approach on the test split; see the header. */
@@ -67,7 +76,8 @@ export function compareOnTest(o: CompareOptions): Comparison {
   const window = o.base.config.blockSize;
   const results: MethodResult[] = [];
   const evaluations: Record<string, Evaluation> = {};
-  const meanTokens = (prompts: readonly string[]) => prompts.reduce((n, p) => n + o.tokenizer.encode(p).length, 0) / prompts.length;
+  const meanTokens = (prompts: readonly string[]) =>
+    prompts.reduce((n, p) => n + o.tokenizer.encode(p).length, 0) / prompts.length;
 
   const addModel = (method: string, model: GPT, prompts?: string[]) => {
     const byGeneration = evaluateByGeneration(model, o.tokenizer, test, { answers, prompts });
@@ -79,15 +89,26 @@ export function compareOnTest(o: CompareOptions): Comparison {
     results.push({ method, scoring: "likelihood", report: byLikelihood.report, promptTokens: tokens });
   };
   addModel("base zero-shot", o.base);
-  addModel("base one-shot", o.base, fewShotPrompts(test, train, o.tokenizer, 1, window, o.seed).map((p) => p.prompt));
-  if (o.fewShot > 1) addModel(`base ${o.fewShot}-shot`, o.base, fewShotPrompts(test, train, o.tokenizer, o.fewShot, window, o.seed).map((p) => p.prompt));
+  addModel(
+    "base one-shot",
+    o.base,
+    fewShotPrompts(test, train, o.tokenizer, 1, window, o.seed).map((p) => p.prompt),
+  );
+  if (o.fewShot > 1)
+    addModel(
+      `base ${o.fewShot}-shot`,
+      o.base,
+      fewShotPrompts(test, train, o.tokenizer, o.fewShot, window, o.seed).map((p) => p.prompt),
+    );
   if (o.finetuned) addModel("fine-tuned", o.finetuned);
 
   // The baseline reads the review texts of the same training and test records.
   const text = new Map(o.data.reviews.map((r) => [r.sourceId, r.text]));
   const records = (split: readonly InstructionExample[]) => {
     const seen = new Set<string>();
-    return split.filter((e) => !seen.has(e.sourceId) && seen.add(e.sourceId)).map((e) => ({ text: text.get(e.sourceId) ?? "", label: e.label }));
+    return split
+      .filter((e) => !seen.has(e.sourceId) && seen.add(e.sourceId))
+      .map((e) => ({ text: text.get(e.sourceId) ?? "", label: e.label }));
   };
   const bow = trainBagOfWords(records(train));
   const bowPredictions = bow.evaluate(test.map((e) => ({ text: text.get(e.sourceId) ?? "", label: e.label })));
@@ -99,36 +120,55 @@ export function compareOnTest(o: CompareOptions): Comparison {
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** Rows for showTable: method, scoring, accuracy with its 95% interval, invalid answers, prompt tokens. */
-export function comparisonRows(c: Comparison, options: { scoring?: MethodResult["scoring"][] } = {}): Record<string, string | number>[] {
+export function comparisonRows(
+  c: Comparison,
+  options: { scoring?: MethodResult["scoring"][] } = {},
+): Record<string, string | number>[] {
   const keep = options.scoring ?? ["generation", "classifier"];
-  return c.results.filter((r) => keep.includes(r.scoring)).map((r) => ({
-    method: r.method,
-    scoring: r.scoring,
-    accuracy: percent(r.report.accuracy),
-    "95% interval": `${percent(r.report.ci95[0])} to ${percent(r.report.ci95[1])}`,
-    correct: `${r.report.correct} / ${r.report.n}`,
-    invalid: r.scoring === "generation" ? r.report.invalid : "-",
-    "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
-  }));
+  return c.results
+    .filter((r) => keep.includes(r.scoring))
+    .map((r) => ({
+      method: r.method,
+      scoring: r.scoring,
+      accuracy: percent(r.report.accuracy),
+      "95% interval": `${percent(r.report.ci95[0])} to ${percent(r.report.ci95[1])}`,
+      correct: `${r.report.correct} / ${r.report.n}`,
+      invalid: r.scoring === "generation" ? r.report.invalid : "-",
+      "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
+    }));
 }
 
 /** The results as a danfojs DataFrame with numeric columns, to sort, filter or export. */
 export function comparisonFrame(c: Comparison): DataFrame {
   const rows = c.results.map((r) => ({
-    method: r.method, scoring: r.scoring, accuracy: Number(r.report.accuracy.toFixed(4)),
-    ci_low: Number(r.report.ci95[0].toFixed(4)), ci_high: Number(r.report.ci95[1].toFixed(4)),
-    correct: r.report.correct, invalid: r.report.invalid, n: r.report.n,
+    method: r.method,
+    scoring: r.scoring,
+    accuracy: Number(r.report.accuracy.toFixed(4)),
+    ci_low: Number(r.report.ci95[0].toFixed(4)),
+    ci_high: Number(r.report.ci95[1].toFixed(4)),
+    correct: r.report.correct,
+    invalid: r.report.invalid,
+    n: r.report.n,
   }));
   return rowsToFrame(rows, Object.keys(rows[0]));
 }
 
 /** Rows for showTable: test prompts with the expected answer and what each model wrote. */
-export function examplesSideBySide(c: Comparison, count = 8, methods = ["base zero-shot", "fine-tuned"]): Record<string, string>[] {
+export function examplesSideBySide(
+  c: Comparison,
+  count = 8,
+  methods = ["base zero-shot", "fine-tuned"],
+): Record<string, string>[] {
   const evals = methods.map((m) => c.evaluations[m]).filter(Boolean);
-  if (evals.length === 0) throw new Error(`examplesSideBySide: none of ${methods.join(", ")} was evaluated; the methods are ${Object.keys(c.evaluations).join(", ")}.`);
+  if (evals.length === 0)
+    throw new Error(
+      `examplesSideBySide: none of ${methods.join(", ")} was evaluated; the methods are ${Object.keys(c.evaluations).join(", ")}.`,
+    );
   return evals[0].predictions.slice(0, count).map((p, i) => {
     const row: Record<string, string> = { prompt: p.prompt, expected: p.expected };
-    methods.forEach((m, j) => { if (evals[j]) row[m] = JSON.stringify(evals[j].predictions[i].output); });
+    methods.forEach((m, j) => {
+      if (evals[j]) row[m] = JSON.stringify(evals[j].predictions[i].output);
+    });
     return row;
   });
 }
@@ -138,8 +178,17 @@ export function comparisonJson(c: Comparison): object {
   return {
     testExamples: c.testExamples,
     chance: c.chance,
-    results: c.results.map((r) => ({ method: r.method, scoring: r.scoring, n: r.report.n, correct: r.report.correct, invalid: r.report.invalid,
-      accuracy: r.report.accuracy, ci95: r.report.ci95, promptTokens: r.promptTokens, byTemplate: r.report.byGroup })),
+    results: c.results.map((r) => ({
+      method: r.method,
+      scoring: r.scoring,
+      n: r.report.n,
+      correct: r.report.correct,
+      invalid: r.report.invalid,
+      accuracy: r.report.accuracy,
+      ci95: r.report.ci95,
+      promptTokens: r.promptTokens,
+      byTemplate: r.report.byGroup,
+    })),
   };
 }
 

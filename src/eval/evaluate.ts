@@ -63,7 +63,9 @@ function checkExamples(examples: readonly EvalExample[], where: string): void {
   if (examples.length === 0) throw new Error(`${where}: there are no examples to evaluate.`);
   examples.forEach((e, i) => {
     if (typeof e.prompt !== "string" || typeof e.completion !== "string" || e.completion.trim() === "") {
-      throw new Error(`${where}: example ${i} needs a prompt and a non-empty completion (the expected answer); got ${JSON.stringify(e).slice(0, 120)}.`);
+      throw new Error(
+        `${where}: example ${i} needs a prompt and a non-empty completion (the expected answer); got ${JSON.stringify(e).slice(0, 120)}.`,
+      );
     }
   });
 }
@@ -80,40 +82,81 @@ export interface GenerationEvalOptions {
 }
 
 /** The model writes an answer to every prompt; each answer is mapped to a label and scored. */
-export function evaluateByGeneration(model: GPT, codec: TextCodec, examples: readonly EvalExample[], options: GenerationEvalOptions = {}): Evaluation {
+export function evaluateByGeneration(
+  model: GPT,
+  codec: TextCodec,
+  examples: readonly EvalExample[],
+  options: GenerationEvalOptions = {},
+): Evaluation {
   checkExamples(examples, "evaluateByGeneration");
   const answers = options.answers ?? answerSets(examples);
   const prompts = options.prompts ?? examples.map((e) => e.prompt);
-  if (prompts.length !== examples.length) throw new Error(`evaluateByGeneration: ${prompts.length} prompts for ${examples.length} examples; give one prompt per example.`);
+  if (prompts.length !== examples.length)
+    throw new Error(
+      `evaluateByGeneration: ${prompts.length} prompts for ${examples.length} examples; give one prompt per example.`,
+    );
   // A new line ends an answer: the model has moved on to something else.
   // Enough tokens for the longest possible answer and one more (the end-of-text token, or whatever
   // the model writes instead); more would only cost time.
   const longest = Math.max(...[...answers.values()].flat().map((a) => codec.encode(` ${a}`).length));
-  const outputs = generateBatch(model, codec, prompts, { maxNewTokens: options.maxNewTokens ?? longest + 1, batchSize: options.batchSize, stopStrings: ["\n"] });
+  const outputs = generateBatch(model, codec, prompts, {
+    maxNewTokens: options.maxNewTokens ?? longest + 1,
+    batchSize: options.batchSize,
+    stopStrings: ["\n"],
+  });
   const predictions = examples.map((e, i): AnsweredExample => {
     const group = e.templateId ?? "all";
     const labels = answers.get(group);
-    if (!labels) throw new Error(`evaluateByGeneration: no possible answers known for template "${group}"; pass answers that include it.`);
-    return { prompt: prompts[i], expected: e.completion.trim(), predicted: normalizeAnswer(outputs[i].text, labels), output: outputs[i].text, group, sourceId: e.sourceId };
+    if (!labels)
+      throw new Error(
+        `evaluateByGeneration: no possible answers known for template "${group}"; pass answers that include it.`,
+      );
+    return {
+      prompt: prompts[i],
+      expected: e.completion.trim(),
+      predicted: normalizeAnswer(outputs[i].text, labels),
+      output: outputs[i].text,
+      group,
+      sourceId: e.sourceId,
+    };
   });
   return { predictions, report: accuracyReport(predictions) };
 }
 
 /** Each possible answer is scored by its log-likelihood after the prompt; the most likely is the prediction. */
-export function evaluateByLikelihood(model: GPT, codec: TextCodec, examples: readonly EvalExample[],
-  options: { batchSize?: number; answers?: Map<string, string[]>; prompts?: readonly string[] } = {}): Evaluation {
+export function evaluateByLikelihood(
+  model: GPT,
+  codec: TextCodec,
+  examples: readonly EvalExample[],
+  options: { batchSize?: number; answers?: Map<string, string[]>; prompts?: readonly string[] } = {},
+): Evaluation {
   checkExamples(examples, "evaluateByLikelihood");
   const answers = options.answers ?? answerSets(examples);
   const prompts = options.prompts ?? examples.map((e) => e.prompt);
   const items = examples.map((e, i) => {
     const labels = answers.get(e.templateId ?? "all");
-    if (!labels) throw new Error(`evaluateByLikelihood: no possible answers known for template "${e.templateId ?? "all"}"; pass answers that include it.`);
+    if (!labels)
+      throw new Error(
+        `evaluateByLikelihood: no possible answers known for template "${e.templateId ?? "all"}"; pass answers that include it.`,
+      );
     return { prompt: prompts[i], choices: labels.map((l) => ` ${l}`), labels };
   });
-  const scores = scoreChoicesBatch(model, codec, items.map(({ prompt, choices }) => ({ prompt, choices })), { batchSize: options.batchSize ?? 32 });
+  const scores = scoreChoicesBatch(
+    model,
+    codec,
+    items.map(({ prompt, choices }) => ({ prompt, choices })),
+    { batchSize: options.batchSize ?? 32 },
+  );
   const predictions = examples.map((e, i): AnsweredExample => {
     const predicted = items[i].labels[scores[i].best];
-    return { prompt: prompts[i], expected: e.completion.trim(), predicted, output: ` ${predicted}`, group: e.templateId ?? "all", sourceId: e.sourceId };
+    return {
+      prompt: prompts[i],
+      expected: e.completion.trim(),
+      predicted,
+      output: ` ${predicted}`,
+      group: e.templateId ?? "all",
+      sourceId: e.sourceId,
+    };
   });
   return { predictions, report: accuracyReport(predictions) };
 }

@@ -50,7 +50,11 @@ const EDGE_PUNCTUATION = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 
 /** Lowercased words of one line, each without punctuation at its ends ("Positive." -> "positive"). */
 function answerWords(line: string): string[] {
-  return line.toLowerCase().split(/\s+/).map((w) => w.replace(EDGE_PUNCTUATION, "")).filter((w) => w !== "");
+  return line
+    .toLowerCase()
+    .split(/\s+/)
+    .map((w) => w.replace(EDGE_PUNCTUATION, ""))
+    .filter((w) => w !== "");
 }
 
 /**
@@ -73,10 +77,16 @@ function answerWords(line: string): string[] {
  * @param completion the generated text after the prompt
  * @param labels the answers this example accepts, e.g. ["negative", "positive"], ["no", "yes"], ["1", ..., "5"]
  */
-export function normalizeAnswer(completion: string, labels: readonly string[], options: NormalizeAnswerOptions = {}): string | null {
-  if (typeof completion !== "string") throw new Error(`normalizeAnswer: the completion must be a string, got ${typeof completion}.`);
+export function normalizeAnswer(
+  completion: string,
+  labels: readonly string[],
+  options: NormalizeAnswerOptions = {},
+): string | null {
+  if (typeof completion !== "string")
+    throw new Error(`normalizeAnswer: the completion must be a string, got ${typeof completion}.`);
   const minPrefix = options.minPrefix ?? 3;
-  if (!(minPrefix >= 1)) throw new Error(`normalizeAnswer: minPrefix must be at least 1 (Infinity turns prefixes off), got ${minPrefix}.`);
+  if (!(minPrefix >= 1))
+    throw new Error(`normalizeAnswer: minPrefix must be at least 1 (Infinity turns prefixes off), got ${minPrefix}.`);
   const labelWords = checkLabels(labels, "normalizeAnswer").map(answerWords);
 
   const firstLine = completion.trimStart().split(/\r?\n|\r/)[0];
@@ -86,7 +96,12 @@ export function normalizeAnswer(completion: string, labels: readonly string[], o
   // Rule 3; the label with the most words first, so "very positive" beats "very" when both are labels.
   let best = -1;
   labelWords.forEach((lw, i) => {
-    if (lw.length <= words.length && lw.every((w, j) => w === words[j]) && (best < 0 || lw.length > labelWords[best].length)) best = i;
+    if (
+      lw.length <= words.length &&
+      lw.every((w, j) => w === words[j]) &&
+      (best < 0 || lw.length > labelWords[best].length)
+    )
+      best = i;
   });
   if (best >= 0) return labels[best];
 
@@ -99,15 +114,23 @@ export function normalizeAnswer(completion: string, labels: readonly string[], o
 
 /** Checks a label set (non-empty, distinct ignoring case, not blank) and returns it. */
 function checkLabels(labels: readonly string[], where: string): readonly string[] {
-  if (!Array.isArray(labels) || labels.length === 0) throw new Error(`${where}: the label set is empty; pass the answers an example accepts, e.g. ["negative", "positive"].`);
+  if (!Array.isArray(labels) || labels.length === 0)
+    throw new Error(
+      `${where}: the label set is empty; pass the answers an example accepts, e.g. ["negative", "positive"].`,
+    );
   const seen = new Map<string, string>();
   for (const label of labels) {
     if (typeof label !== "string" || answerWords(label).length === 0) {
-      throw new Error(`${where}: the label ${JSON.stringify(label)} has no letters or digits; labels are words such as "positive" or "5".`);
+      throw new Error(
+        `${where}: the label ${JSON.stringify(label)} has no letters or digits; labels are words such as "positive" or "5".`,
+      );
     }
     const key = answerWords(label).join(" ");
     const other = seen.get(key);
-    if (other !== undefined) throw new Error(`${where}: the labels ${JSON.stringify(other)} and ${JSON.stringify(label)} are the same answer once case and punctuation are ignored; list each answer once.`);
+    if (other !== undefined)
+      throw new Error(
+        `${where}: the labels ${JSON.stringify(other)} and ${JSON.stringify(label)} are the same answer once case and punctuation are ignored; list each answer once.`,
+      );
     seen.set(key, label);
   }
   return labels;
@@ -121,8 +144,10 @@ function checkLabels(labels: readonly string[], where: string): readonly string[
  *   center = (p + z²/2n) / (1 + z²/n),  half width = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²)
  */
 export function wilsonInterval(k: number, n: number, z = 1.96): [number, number] {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`wilsonInterval: n (the number of trials) must be a whole number >= 1, got ${n}.`);
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`wilsonInterval: k (the successes) must be a whole number from 0 to n = ${n}, got ${k}.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`wilsonInterval: n (the number of trials) must be a whole number >= 1, got ${n}.`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new Error(`wilsonInterval: k (the successes) must be a whole number from 0 to n = ${n}, got ${k}.`);
   if (!(z > 0)) throw new Error(`wilsonInterval: z must be > 0 (1.96 for 95%), got ${z}.`);
   const p = k / n;
   const z2 = z * z;
@@ -135,18 +160,30 @@ export function wilsonInterval(k: number, n: number, z = 1.96): [number, number]
 
 /** Checks the predictions (and, when given, that every label is in `labels`). */
 function checkPredictions(predictions: readonly Prediction[], where: string, labels?: readonly string[]): void {
-  if (!Array.isArray(predictions) || predictions.length === 0) throw new Error(`${where}: there are no predictions to score; pass one {expected, predicted} per test example.`);
+  if (!Array.isArray(predictions) || predictions.length === 0)
+    throw new Error(`${where}: there are no predictions to score; pass one {expected, predicted} per test example.`);
   const known = labels ? new Set(labels) : undefined;
   predictions.forEach((p, i) => {
-    if (typeof p?.expected !== "string" || p.expected === "") throw new Error(`${where}: prediction ${i} has no expected label (got ${JSON.stringify(p?.expected)}).`);
+    if (typeof p?.expected !== "string" || p.expected === "")
+      throw new Error(`${where}: prediction ${i} has no expected label (got ${JSON.stringify(p?.expected)}).`);
     if (p.predicted !== null && typeof p.predicted !== "string") {
-      throw new Error(`${where}: prediction ${i} has predicted ${JSON.stringify(p.predicted)}; it must be a label, or null for an invalid answer (normalizeAnswer gives these).`);
+      throw new Error(
+        `${where}: prediction ${i} has predicted ${JSON.stringify(p.predicted)}; it must be a label, or null for an invalid answer (normalizeAnswer gives these).`,
+      );
     }
-    if (p.group !== undefined && typeof p.group !== "string") throw new Error(`${where}: prediction ${i} has group ${JSON.stringify(p.group)}; a group is a string (or leave it out).`);
+    if (p.group !== undefined && typeof p.group !== "string")
+      throw new Error(
+        `${where}: prediction ${i} has group ${JSON.stringify(p.group)}; a group is a string (or leave it out).`,
+      );
     if (known) {
-      if (!known.has(p.expected)) throw new Error(`${where}: prediction ${i} expects ${JSON.stringify(p.expected)}, which is not one of the labels ${labels!.join(", ")}.`);
+      if (!known.has(p.expected))
+        throw new Error(
+          `${where}: prediction ${i} expects ${JSON.stringify(p.expected)}, which is not one of the labels ${labels!.join(", ")}.`,
+        );
       if (p.predicted !== null && !known.has(p.predicted)) {
-        throw new Error(`${where}: prediction ${i} predicted ${JSON.stringify(p.predicted)}, which is not one of the labels ${labels!.join(", ")}; map answers to labels with normalizeAnswer (null for an invalid one).`);
+        throw new Error(
+          `${where}: prediction ${i} predicted ${JSON.stringify(p.predicted)}, which is not one of the labels ${labels!.join(", ")}; map answers to labels with normalizeAnswer (null for an invalid one).`,
+        );
       }
     }
   });
@@ -165,14 +202,18 @@ function stats(list: readonly Prediction[]): AccuracyStats {
  * With `labels`, a predicted or expected label outside it is an error (a typo, or an answer that
  * was not normalized).
  */
-export function accuracyReport(predictions: readonly Prediction[], options: { labels?: readonly string[] } = {}): AccuracyReport {
+export function accuracyReport(
+  predictions: readonly Prediction[],
+  options: { labels?: readonly string[] } = {},
+): AccuracyReport {
   if (options.labels) checkLabels(options.labels, "accuracyReport");
   checkPredictions(predictions, "accuracyReport", options.labels);
   const groups = new Map<string, Prediction[]>();
   for (const p of predictions) {
     if (p.group === undefined) continue;
     const list = groups.get(p.group);
-    if (list) list.push(p); else groups.set(p.group, [p]);
+    if (list) list.push(p);
+    else groups.set(p.group, [p]);
   }
   const byGroup: Record<string, AccuracyStats> = {};
   for (const g of [...groups.keys()].sort()) byGroup[g] = stats(groups.get(g)!);
@@ -182,8 +223,12 @@ export function accuracyReport(predictions: readonly Prediction[], options: { la
 /** Rows for showTable: one per group, then "all"; accuracy and interval rounded to 3 places. */
 export function accuracyRows(report: AccuracyReport): Record<string, string | number>[] {
   const row = (group: string, s: AccuracyStats) => ({
-    group, n: s.n, correct: s.correct, invalid: s.invalid,
-    accuracy: Number(s.accuracy.toFixed(3)), ci95: `${s.ci95[0].toFixed(3)} - ${s.ci95[1].toFixed(3)}`,
+    group,
+    n: s.n,
+    correct: s.correct,
+    invalid: s.invalid,
+    accuracy: Number(s.accuracy.toFixed(3)),
+    ci95: `${s.ci95[0].toFixed(3)} - ${s.ci95[1].toFixed(3)}`,
   });
   return [...Object.entries(report.byGroup).map(([g, s]) => row(g, s)), row("all", report)];
 }
@@ -204,7 +249,8 @@ export function confusionMatrix(predictions: readonly Prediction[], labels: read
   checkPredictions(predictions, "confusionMatrix", labels);
   const index = new Map(labels.map((l, i) => [l, i]));
   const counts = labels.map(() => new Array<number>(labels.length + 1).fill(0));
-  for (const p of predictions) counts[index.get(p.expected)!][p.predicted === null ? labels.length : index.get(p.predicted)!] += 1;
+  for (const p of predictions)
+    counts[index.get(p.expected)!][p.predicted === null ? labels.length : index.get(p.predicted)!] += 1;
   return { labels: labels.slice(), counts };
 }
 
@@ -232,7 +278,8 @@ export function confusionRows(matrix: ConfusionMatrix): Record<string, string | 
  * @param expectedLabels the expected label of every test example
  */
 export function chanceAccuracy(expectedLabels: readonly string[]): number {
-  if (!Array.isArray(expectedLabels) || expectedLabels.length === 0) throw new Error("chanceAccuracy: the list of test labels is empty; pass the expected label of every test example.");
+  if (!Array.isArray(expectedLabels) || expectedLabels.length === 0)
+    throw new Error("chanceAccuracy: the list of test labels is empty; pass the expected label of every test example.");
   const counts = new Map<string, number>();
   for (const label of expectedLabels) {
     if (typeof label !== "string") throw new Error(`chanceAccuracy: labels are strings, got ${JSON.stringify(label)}.`);

@@ -22,12 +22,30 @@ import { buildInstructionDataset, type InstructionExample } from "../prompts/ins
 import { getTemplate } from "../prompts/registry";
 import type { TemplateRenderError } from "../prompts/template";
 import { projectPath } from "../runtime/paths";
-import { finetune, finetuneConfig, FINETUNE_CONFIG, type FinetuneConfig, type FinetuneEvent, type FinetuneState } from "../train/finetune";
+import {
+  finetune,
+  finetuneConfig,
+  FINETUNE_CONFIG,
+  type FinetuneConfig,
+  type FinetuneEvent,
+  type FinetuneState,
+} from "../train/finetune";
 import { defineConfig } from "../util/config";
 import { notify } from "../util/notices";
 
 /** The fine-tuning settings the lesson exposes; the others keep finetune's defaults. */
-const TRAINING_FIELDS = ["learningRate", "epochs", "batchSize", "gradAccumulation", "maxLength", "warmupFraction", "weightDecay", "dropout", "patience", "seed"] as const;
+const TRAINING_FIELDS = [
+  "learningRate",
+  "epochs",
+  "batchSize",
+  "gradAccumulation",
+  "maxLength",
+  "warmupFraction",
+  "weightDecay",
+  "dropout",
+  "patience",
+  "seed",
+] as const;
 
 /** Everything a learner may change, with the lesson's defaults: the data, and the training fields of FinetuneConfig. */
 export interface LessonHyperparameters extends Pick<FinetuneConfig, (typeof TRAINING_FIELDS)[number]> {
@@ -50,56 +68,71 @@ const DATASETS = Object.keys(EMBEDDED_DATASETS) as EmbeddedDatasetName[];
 const training = FINETUNE_CONFIG.rules;
 
 /** The lesson's hyperparameters: defaults, and the rules (the training fields' come from FinetuneConfig). */
-export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>("Hyperparameters", {
-  dataset: "amazon",
-  templates: ["sentiment-classify"],
-  templateMode: "one-per-record",
-  seed: 0,
-  learningRate: 5e-4,
-  epochs: 4,
-  batchSize: 16,
-  gradAccumulation: 1,
-  maxLength: 96,
-  warmupFraction: 0.1,
-  weightDecay: 0.01,
-  dropout: 0,
-  patience: 0,
-  fewShot: 3,
-  extraTrainingDatasets: [],
-}, {
-  dataset: { type: "string", oneOf: DATASETS },
-  templates: { type: "list", of: "string", nonEmpty: true, hint: 'give at least one template id, e.g. ["sentiment-classify"]' },
-  templateMode: { type: "string", oneOf: ["one-per-record", "all-per-record"] },
-  seed: training.seed,
-  learningRate: { ...training.learningRate, flag: "lr" },
-  epochs: training.epochs,
-  batchSize: training.batchSize,
-  gradAccumulation: training.gradAccumulation,
-  maxLength: training.maxLength,
-  warmupFraction: { ...training.warmupFraction, flag: "warmup" },
-  weightDecay: training.weightDecay,
-  dropout: training.dropout,
-  patience: training.patience,
-  fewShot: { type: "integer", min: 1 },
-  extraTrainingDatasets: { type: "list", of: "string", oneOf: DATASETS, flag: "extra-training" },
-}, (hp, fail) => {
-  for (const id of hp.templates) {
-    try {
-      getTemplate(id);
-    } catch (err) {
-      fail("templates", (err as Error).message);
+export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
+  "Hyperparameters",
+  {
+    dataset: "amazon",
+    templates: ["sentiment-classify"],
+    templateMode: "one-per-record",
+    seed: 0,
+    learningRate: 5e-4,
+    epochs: 4,
+    batchSize: 16,
+    gradAccumulation: 1,
+    maxLength: 96,
+    warmupFraction: 0.1,
+    weightDecay: 0.01,
+    dropout: 0,
+    patience: 0,
+    fewShot: 3,
+    extraTrainingDatasets: [],
+  },
+  {
+    dataset: { type: "string", oneOf: DATASETS },
+    templates: {
+      type: "list",
+      of: "string",
+      nonEmpty: true,
+      hint: 'give at least one template id, e.g. ["sentiment-classify"]',
+    },
+    templateMode: { type: "string", oneOf: ["one-per-record", "all-per-record"] },
+    seed: training.seed,
+    learningRate: { ...training.learningRate, flag: "lr" },
+    epochs: training.epochs,
+    batchSize: training.batchSize,
+    gradAccumulation: training.gradAccumulation,
+    maxLength: training.maxLength,
+    warmupFraction: { ...training.warmupFraction, flag: "warmup" },
+    weightDecay: training.weightDecay,
+    dropout: training.dropout,
+    patience: training.patience,
+    fewShot: { type: "integer", min: 1 },
+    extraTrainingDatasets: { type: "list", of: "string", oneOf: DATASETS, flag: "extra-training" },
+  },
+  (hp, fail) => {
+    for (const id of hp.templates) {
+      try {
+        getTemplate(id);
+      } catch (err) {
+        fail("templates", (err as Error).message);
+      }
     }
-  }
-  if (hp.extraTrainingDatasets.includes(hp.dataset)) {
-    fail("extraTrainingDatasets", `"${hp.dataset}" is the dataset itself; its test reviews would leak into training.`);
-  }
-});
+    if (hp.extraTrainingDatasets.includes(hp.dataset)) {
+      fail(
+        "extraTrainingDatasets",
+        `"${hp.dataset}" is the dataset itself; its test reviews would leak into training.`,
+      );
+    }
+  },
+);
 
 /** The lesson's defaults (frozen). */
 export const DEFAULT_LESSON_HYPERPARAMETERS: Readonly<LessonHyperparameters> = LESSON_HYPERPARAMETERS.defaults;
 
 /** Fills defaults and checks the hyperparameters; an unknown name or a bad value throws a ConfigError naming it. */
-export function lessonHyperparameters(overrides: Partial<LessonHyperparameters> & Record<string, unknown> = {}): LessonHyperparameters {
+export function lessonHyperparameters(
+  overrides: Partial<LessonHyperparameters> & Record<string, unknown> = {},
+): LessonHyperparameters {
   return LESSON_HYPERPARAMETERS.make(overrides);
 }
 
@@ -124,13 +157,24 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
   const reviews = embeddedReviews(hp.dataset);
   // A review a template cannot render (an empty field) is left out, and said so in one notice.
   const leftOut: TemplateRenderError[] = [];
-  const render = (records: ReviewRecord[]) => buildInstructionDataset(records,
-    { templates: hp.templates, mode: hp.templateMode, seed: hp.seed, skipUnrenderable: true, onSkip: (err) => leftOut.push(err) });
+  const render = (records: ReviewRecord[]) =>
+    buildInstructionDataset(records, {
+      templates: hp.templates,
+      mode: hp.templateMode,
+      seed: hp.seed,
+      skipUnrenderable: true,
+      onSkip: (err) => leftOut.push(err),
+    });
   const examples = render(reviews);
   const splits = splitDataset(examples, { seed: hp.seed });
-  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets) splits.train.push(...render(embeddedReviews(extra)));
+  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets)
+    splits.train.push(...render(embeddedReviews(extra)));
   if (hp.extraTrainingDatasets.length) splits.report = splitReport(splits);
-  if (leftOut.length) notify("lessonData", `left out ${leftOut.length} review(s) the templates could not render; the first: ${leftOut[0].message}`);
+  if (leftOut.length)
+    notify(
+      "lessonData",
+      `left out ${leftOut.length} review(s) the templates could not render; the first: ${leftOut[0].message}`,
+    );
   return { reviews, examples, splits, leftOut };
 }
 
@@ -147,9 +191,16 @@ export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
 }
 
 /** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but fewShot> (WORKBOOK_RUNS_DIR moves runs/). */
-export function runFolder(hp: LessonHyperparameters, root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs")): string {
+export function runFolder(
+  hp: LessonHyperparameters,
+  root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs"),
+): string {
   // fewShot only shapes the base model's prompts in the comparison, not the fine-tuned model.
-  const hash = crypto.createHash("sha256").update(JSON.stringify({ ...hp, fewShot: undefined })).digest("hex").slice(0, 10);
+  const hash = crypto
+    .createHash("sha256")
+    .update(JSON.stringify({ ...hp, fewShot: undefined }))
+    .digest("hex")
+    .slice(0, 10);
   return path.join(root, `finetune-${hash}`);
 }
 
@@ -167,8 +218,12 @@ export interface FinetunedModel {
  * The fine-tuned model for these hyperparameters: loaded when a finished run is saved, otherwise
  * trained (resuming an interrupted run). `fresh: true` always trains from the start.
  */
-export async function ensureFinetuned(hp: LessonHyperparameters, base: BaseModel, data: LessonData,
-  options: { onEvent?: (e: FinetuneEvent) => void; fresh?: boolean; root?: string } = {}): Promise<FinetunedModel> {
+export async function ensureFinetuned(
+  hp: LessonHyperparameters,
+  base: BaseModel,
+  data: LessonData,
+  options: { onEvent?: (e: FinetuneEvent) => void; fresh?: boolean; root?: string } = {},
+): Promise<FinetunedModel> {
   const folder = runFolder(hp, options.root);
   const stateFile = path.join(folder, "latest", "state.json");
   if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
@@ -182,8 +237,14 @@ export async function ensureFinetuned(hp: LessonHyperparameters, base: BaseModel
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, "hyperparameters.json"), `${JSON.stringify(hp, null, 1)}\n`);
   const run = await finetune({
-    base: base.model, tokenizer: base.tokenizer, train: data.splits.train, validation: data.splits.validation,
-    config: finetuneConfigOf(hp), outDir: folder, resume: !options.fresh, onEvent: options.onEvent,
+    base: base.model,
+    tokenizer: base.tokenizer,
+    train: data.splits.train,
+    validation: data.splits.validation,
+    config: finetuneConfigOf(hp),
+    outDir: folder,
+    resume: !options.fresh,
+    onEvent: options.onEvent,
   });
   return { model: run.model, state: run.state, folder, reused: false };
 }
@@ -193,10 +254,28 @@ function replayHistory(state: FinetuneState, onEvent?: (e: FinetuneEvent) => voi
   if (!onEvent) return;
   const steps = state.history.length;
   for (const h of state.history) {
-    onEvent({ kind: "step", step: h.step, steps, epoch: h.epoch, loss: h.trainLoss, learningRate: h.learningRate, gradNorm: NaN,
-      tokensPerSecond: state.tokensSeen / Math.max(state.elapsedSeconds, 1e-9), elapsedSeconds: state.elapsedSeconds, etaSeconds: 0 });
+    onEvent({
+      kind: "step",
+      step: h.step,
+      steps,
+      epoch: h.epoch,
+      loss: h.trainLoss,
+      learningRate: h.learningRate,
+      gradNorm: NaN,
+      tokensPerSecond: state.tokensSeen / Math.max(state.elapsedSeconds, 1e-9),
+      elapsedSeconds: state.elapsedSeconds,
+      etaSeconds: 0,
+    });
     if (h.validationAccuracy !== undefined) {
-      onEvent({ kind: "eval", step: h.step, epoch: h.epoch, validationLoss: h.validationLoss!, validationAccuracy: h.validationAccuracy, invalid: 0, best: state.best?.step === h.step });
+      onEvent({
+        kind: "eval",
+        step: h.step,
+        epoch: h.epoch,
+        validationLoss: h.validationLoss!,
+        validationAccuracy: h.validationAccuracy,
+        invalid: 0,
+        best: state.best?.step === h.step,
+      });
     }
   }
 }

@@ -13,7 +13,11 @@ import { nextTokenLoss } from "../train/loss";
 import type { TokenizedExample } from "../train/sft-batches";
 
 /** One row per token: its text, id, mask, and for graded tokens p(token) and -ln p under the model. */
-export function gradedTokens(model: GPT, codec: TextCodec, example: TokenizedExample): Record<string, string | number>[] {
+export function gradedTokens(
+  model: GPT,
+  codec: TextCodec,
+  example: TokenizedExample,
+): Record<string, string | number>[] {
   const ids = example.inputIds;
   const probabilities = tf.tidy(() => {
     const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
@@ -35,10 +39,20 @@ export function gradedTokens(model: GPT, codec: TextCodec, example: TokenizedExa
 }
 
 /** The masked loss of one example as training computes it, and the same mean worked out by hand. */
-export function exampleLoss(model: GPT, codec: TextCodec, example: TokenizedExample): { loss: number; byHand: number; gradedTokens: number } {
+export function exampleLoss(
+  model: GPT,
+  codec: TextCodec,
+  example: TokenizedExample,
+): { loss: number; byHand: number; gradedTokens: number } {
   const rows = gradedTokens(model, codec, example).filter((r) => r["-ln p"] !== "");
   const byHand = rows.reduce((s, r) => s + (r["-ln p"] as number), 0) / rows.length;
-  const loss = tf.tidy(() => nextTokenLoss(model, tf.tensor2d([example.inputIds], undefined, "int32") as tf.Tensor2D,
-    tf.tensor2d([example.lossMask]) as tf.Tensor2D).dataSync()[0]);
+  const loss = tf.tidy(
+    () =>
+      nextTokenLoss(
+        model,
+        tf.tensor2d([example.inputIds], undefined, "int32") as tf.Tensor2D,
+        tf.tensor2d([example.lossMask]) as tf.Tensor2D,
+      ).dataSync()[0],
+  );
   return { loss, byHand, gradedTokens: rows.length };
 }

@@ -6,7 +6,12 @@
 //   showTable(trainingMemoryComparison(estimate, await measureTrainingMemory(model, batch)));
 import { countParameters, gptConfig, GPT_PRESETS, type GPTConfig } from "../model/config";
 import { formatBytes } from "../runtime/memory";
-import { estimateTrainingMemory, memoryEstimateOptions, type MemoryEstimateOptions, type TrainingMemoryEstimate } from "../train/memory-estimate";
+import {
+  estimateTrainingMemory,
+  memoryEstimateOptions,
+  type MemoryEstimateOptions,
+  type TrainingMemoryEstimate,
+} from "../train/memory-estimate";
 import type { TrainingMemoryMeasurement } from "../train/memory-measure";
 
 /** GPT-2's two biggest sizes, the presets the lesson's table and sentence name. */
@@ -48,7 +53,9 @@ export interface TrainingMemoryTableOptions extends MemoryEstimateOptions {
 export function trainingMemoryTable(options: TrainingMemoryTableOptions = {}): Record<string, string>[] {
   const { models = MEMORY_TABLE_MODELS, batchSize = 8, seqLen, ...estimateOptions } = options;
   if (seqLen !== undefined && (!Number.isInteger(seqLen) || seqLen < 2)) {
-    throw new Error(`trainingMemoryTable: seqLen must be an integer >= 2 (it is capped at each model's context window), got ${seqLen}.`);
+    throw new Error(
+      `trainingMemoryTable: seqLen must be an integer >= 2 (it is capped at each model's context window), got ${seqLen}.`,
+    );
   }
   const stateLabel = (estimateOptions.optimizer ?? "adamw") === "adamw" ? "AdamW state" : "SGD state";
   return Object.entries(models).map(([name, config]) => {
@@ -77,18 +84,24 @@ export function fullFineTuningSentence(name: string, config: GPTConfig, options:
   const parameters = countParameters(gptConfig(config as GPTConfig & Record<string, unknown>));
   const perParameter = optimizer === "adamw" ? 4 * b : 2 * b;
   const precision = b === 4 ? "float32" : "16-bit precision";
-  const parts = optimizer === "adamw"
-    ? `${b} for the weight, ${b} for its gradient, ${2 * b} for AdamW's m and v`
-    : `${b} for the weight, ${b} for its gradient; plain SGD keeps no state`;
-  return `Full fine-tuning ${name} (${formatCount(parameters)} parameters) with ${optimizer === "adamw" ? "AdamW" : "SGD"} in ${precision} ` +
-    `needs ${formatBytes(perParameter * parameters)} before any activation: ${perParameter} bytes per parameter (${parts}).`;
+  const parts =
+    optimizer === "adamw"
+      ? `${b} for the weight, ${b} for its gradient, ${2 * b} for AdamW's m and v`
+      : `${b} for the weight, ${b} for its gradient; plain SGD keeps no state`;
+  return (
+    `Full fine-tuning ${name} (${formatCount(parameters)} parameters) with ${optimizer === "adamw" ? "AdamW" : "SGD"} in ${precision} ` +
+    `needs ${formatBytes(perParameter * parameters)} before any activation: ${perParameter} bytes per parameter (${parts}).`
+  );
 }
 
 /**
  * Estimate and measurement side by side, one row per quantity, for showTable. The minimum a backward
  * pass must keep has no measured column: TensorFlow.js keeps more (see TfjsStepEstimate).
  */
-export function trainingMemoryComparison(estimate: TrainingMemoryEstimate, measured: TrainingMemoryMeasurement): Record<string, string>[] {
+export function trainingMemoryComparison(
+  estimate: TrainingMemoryEstimate,
+  measured: TrainingMemoryMeasurement,
+): Record<string, string>[] {
   const row = (quantity: string, est: number | undefined, meas: number | undefined) => ({
     quantity,
     estimated: est === undefined ? "" : formatBytes(est),
@@ -97,7 +110,11 @@ export function trainingMemoryComparison(estimate: TrainingMemoryEstimate, measu
   });
   return [
     row("weights", estimate.weightsBytes, measured.weightsBytes),
-    row(`optimizer state (${estimate.optimizer === "adamw" ? "AdamW m, v" : "none for SGD"})`, estimate.optimizerBytes, measured.optimizerBytes),
+    row(
+      `optimizer state (${estimate.optimizer === "adamw" ? "AdamW m, v" : "none for SGD"})`,
+      estimate.optimizerBytes,
+      measured.optimizerBytes,
+    ),
     row("gradients", estimate.gradientsBytes, measured.gradientsBytes),
     row("activations held by the tfjs tape", estimate.tfjs.activationsBytes, measured.activationsBytes),
     row("step peak above weights and optimizer state", estimate.tfjs.stepPeakBytes, measured.stepPeakBytes),

@@ -17,26 +17,45 @@ export interface FinetuneProgress {
 }
 
 /** Live loss and validation-accuracy charts in a notebook; a progress bar elsewhere (or always, with mode). */
-export function finetuneProgress(options: { mode?: "notebook" | "terminal" | "silent"; stream?: NodeJS.WriteStream } = {}): FinetuneProgress {
+export function finetuneProgress(
+  options: { mode?: "notebook" | "terminal" | "silent"; stream?: NodeJS.WriteStream } = {},
+): FinetuneProgress {
   const mode = options.mode ?? (inNotebook() ? "notebook" : "terminal");
   if (mode === "silent") return { onEvent: () => undefined, finish: async () => undefined };
   if (mode === "terminal") {
     const bar = new ProgressBar(options.stream ?? process.stdout, 10);
     return {
       onEvent: (e) => {
-        if (e.kind === "start") bar.log(`[finetune] ${e.trainExamples} training examples${e.skipped ? ` (${e.skipped} too long, left out)` : ""}, ${e.steps} steps${e.resumedAt ? `, resuming at step ${e.resumedAt}` : ""}`);
+        if (e.kind === "start")
+          bar.log(
+            `[finetune] ${e.trainExamples} training examples${e.skipped ? ` (${e.skipped} too long, left out)` : ""}, ${e.steps} steps${e.resumedAt ? `, resuming at step ${e.resumedAt}` : ""}`,
+          );
         else if (e.kind === "step") {
-          bar.update(e.step, e.steps, { epoch: e.epoch.toFixed(2), loss: e.loss.toFixed(4), "tok/s": e.tokensPerSecond.toFixed(0), eta: formatDuration(e.etaSeconds) });
+          bar.update(e.step, e.steps, {
+            epoch: e.epoch.toFixed(2),
+            loss: e.loss.toFixed(4),
+            "tok/s": e.tokensPerSecond.toFixed(0),
+            eta: formatDuration(e.etaSeconds),
+          });
         } else if (e.kind === "eval") {
-          bar.log(`[finetune] step ${e.step} (epoch ${e.epoch.toFixed(2)}): validation loss ${e.validationLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` +
-            `${e.invalid ? ` (${e.invalid} invalid)` : ""}${e.best ? "  best so far, saved" : ""}`);
-        } else if (e.kind === "early-stop") bar.log(`[finetune] stopping early at step ${e.step}: no better validation accuracy since step ${e.bestStep}`);
+          bar.log(
+            `[finetune] step ${e.step} (epoch ${e.epoch.toFixed(2)}): validation loss ${e.validationLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` +
+              `${e.invalid ? ` (${e.invalid} invalid)` : ""}${e.best ? "  best so far, saved" : ""}`,
+          );
+        } else if (e.kind === "early-stop")
+          bar.log(
+            `[finetune] stopping early at step ${e.step}: no better validation accuracy since step ${e.bestStep}`,
+          );
       },
       finish: async () => undefined,
     };
   }
   const loss = new LiveCurves("Fine-tuning: loss on the answer tokens", { x: "epoch", y: "cross-entropy (nats)" });
-  const accuracy = new LiveCurves("Validation accuracy (answers written by the model)", { x: "epoch", y: "accuracy" }, 0);
+  const accuracy = new LiveCurves(
+    "Validation accuracy (answers written by the model)",
+    { x: "epoch", y: "accuracy" },
+    0,
+  );
   return {
     onEvent: (e) => {
       if (e.kind === "step") loss.add("train (per batch)", e.epoch, e.loss);
@@ -45,6 +64,9 @@ export function finetuneProgress(options: { mode?: "notebook" | "terminal" | "si
         accuracy.add("validation accuracy", e.epoch, e.validationAccuracy);
       }
     },
-    finish: async () => { await loss.finish(); await accuracy.finish(); },
+    finish: async () => {
+      await loss.finish();
+      await accuracy.finish();
+    },
   };
 }

@@ -49,7 +49,14 @@ export interface ScaleOutJob {
   baseModel: string;
   /** The workbook's batches, relative to the job folder. */
   batchOrder: string;
-  counts: { train: number; validation: number; test: number; trainLeftOut: number; steps: number; stepsPerEpoch: number };
+  counts: {
+    train: number;
+    validation: number;
+    test: number;
+    trainLeftOut: number;
+    steps: number;
+    stepsPerEpoch: number;
+  };
 }
 
 export interface ExportScaleOutOptions {
@@ -65,19 +72,29 @@ export interface ExportScaleOutOptions {
  * The training examples the workbook trains on, in order: those that fit in maxLength tokens
  * (prompt, completion and end-of-text), with their tokens.
  */
-export function trainableExamples<T extends { prompt: string; completion: string }>(examples: readonly T[], tokenizer: BPETokenizer, maxLength: number):
-  { kept: T[]; tokenized: TokenizedExample[]; leftOut: number } {
+export function trainableExamples<T extends { prompt: string; completion: string }>(
+  examples: readonly T[],
+  tokenizer: BPETokenizer,
+  maxLength: number,
+): { kept: T[]; tokenized: TokenizedExample[]; leftOut: number } {
   const kept: T[] = [];
   const tokenized: TokenizedExample[] = [];
   for (const e of examples) {
     const { examples: one } = tokenizeExamples([e], tokenizer, { maxLength, onTooLong: "skip" });
-    if (one.length === 1) { kept.push(e); tokenized.push(one[0]); }
+    if (one.length === 1) {
+      kept.push(e);
+      tokenized.push(one[0]);
+    }
   }
   return { kept, tokenized, leftOut: examples.length - kept.length };
 }
 
 /** The workbook's batches for a whole run, as finetune() makes them: one list of example indices per optimizer step. */
-export function workbookBatchOrder(tokenized: readonly TokenizedExample[], config: FinetuneConfig, padId: number): number[][] {
+export function workbookBatchOrder(
+  tokenized: readonly TokenizedExample[],
+  config: FinetuneConfig,
+  padId: number,
+): number[][] {
   const steps: number[][] = [];
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     const batches = epochBatches(tokenized, { batchSize: config.batchSize, seed: config.seed, epoch, padId });
@@ -92,20 +109,27 @@ export function workbookBatchOrder(tokenized: readonly TokenizedExample[], confi
 export function exportScaleOutJob(o: ExportScaleOutOptions): ScaleOutJob {
   const folder = path.resolve(o.folder);
   if (fs.existsSync(folder)) {
-    if (!o.overwrite) throw new Error(`exportScaleOutJob: ${folder} already exists and was left as it is. Choose another folder, or pass overwrite: true to replace it.`);
+    if (!o.overwrite)
+      throw new Error(
+        `exportScaleOutJob: ${folder} already exists and was left as it is. Choose another folder, or pass overwrite: true to replace it.`,
+      );
     fs.rmSync(folder, { recursive: true, force: true });
   }
   const config = finetuneConfigOf(o.hp);
   if (config.gradAccumulation !== 1) {
     // TRL would see one micro-batch per accumulation step; replaying the workbook's order then needs a
     // sampler per micro-batch, which train_sft.py does not have.
-    throw new Error("exportScaleOutJob: gradAccumulation must be 1 for the scale-out export (raise batchSize instead; TRL splits it over the GPUs).");
+    throw new Error(
+      "exportScaleOutJob: gradAccumulation must be 1 for the scale-out export (raise batchSize instead; TRL splits it over the GPUs).",
+    );
   }
   const { tokenizer, model } = o.base;
   const eos = tokenizer.eosTokenId;
-  if (eos === undefined) throw new Error("exportScaleOutJob: the tokenizer has no end-of-text token; TRL appends it to every completion.");
+  if (eos === undefined)
+    throw new Error("exportScaleOutJob: the tokenizer has no end-of-text token; TRL appends it to every completion.");
   const train = trainableExamples(o.data.splits.train, tokenizer, config.maxLength);
-  if (train.kept.length === 0) throw new Error(`exportScaleOutJob: no training example fits in maxLength ${config.maxLength} tokens.`);
+  if (train.kept.length === 0)
+    throw new Error(`exportScaleOutJob: no training example fits in maxLength ${config.maxLength} tokens.`);
 
   fs.mkdirSync(folder, { recursive: true });
   const files = { train: "data/train.jsonl", validation: "data/validation.jsonl", test: "data/test.jsonl" };
@@ -121,13 +145,20 @@ export function exportScaleOutJob(o: ExportScaleOutOptions): ScaleOutJob {
     format: SCALE_OUT_JOB_FORMAT,
     hyperparameters: o.hp,
     finetune: config,
-    templates: templateIds.map((id) => { const { fields: _fields, ...spec } = getTemplate(id); return spec; }),
+    templates: templateIds.map((id) => {
+      const { fields: _fields, ...spec } = getTemplate(id);
+      return spec;
+    }),
     data: files,
     baseModel: "base-model",
     batchOrder: "batch-order.json",
     counts: {
-      train: train.kept.length, validation: o.data.splits.validation.length, test: o.data.splits.test.length, trainLeftOut: train.leftOut,
-      steps: order.length, stepsPerEpoch: order.length / config.epochs,
+      train: train.kept.length,
+      validation: o.data.splits.validation.length,
+      test: o.data.splits.test.length,
+      trainLeftOut: train.leftOut,
+      steps: order.length,
+      stepsPerEpoch: order.length / config.epochs,
     },
   };
   writeFileAtomic(path.join(folder, "job.json"), `${JSON.stringify(job, null, 1)}\n`);
@@ -143,11 +174,22 @@ export const TRL_SCRIPT = projectPath("scale-out", "train_sft.py");
  * Returns their versions.
  */
 export function checkTrlEnvironment(python = VENV_PYTHON): Record<string, string> {
-  const fix = "Run `node kernel/setup.mjs --reference` (it installs kernel/requirements-reference.txt into .venv: PyTorch CPU, transformers, TRL, accelerate, datasets).";
-  if (!fs.existsSync(python)) throw new Error(`The scale-out route needs the project's Python environment, and ${python} does not exist. ${fix}`);
-  const r = spawnSync(python, ["-c", "import json, trl, accelerate, datasets, transformers, torch; print(json.dumps({m.__name__: m.__version__ for m in (trl, accelerate, datasets, transformers, torch)}))"],
-    { encoding: "utf8", env: { ...process.env, HF_HUB_OFFLINE: "1" } });
-  if (r.status !== 0) throw new Error(`${python} cannot import TRL and its companions:\n${(r.stderr || "").trim().split("\n").slice(-3).join("\n")}\n${fix}`);
+  const fix =
+    "Run `node kernel/setup.mjs --reference` (it installs kernel/requirements-reference.txt into .venv: PyTorch CPU, transformers, TRL, accelerate, datasets).";
+  if (!fs.existsSync(python))
+    throw new Error(`The scale-out route needs the project's Python environment, and ${python} does not exist. ${fix}`);
+  const r = spawnSync(
+    python,
+    [
+      "-c",
+      "import json, trl, accelerate, datasets, transformers, torch; print(json.dumps({m.__name__: m.__version__ for m in (trl, accelerate, datasets, transformers, torch)}))",
+    ],
+    { encoding: "utf8", env: { ...process.env, HF_HUB_OFFLINE: "1" } },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `${python} cannot import TRL and its companions:\n${(r.stderr || "").trim().split("\n").slice(-3).join("\n")}\n${fix}`,
+    );
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
@@ -200,7 +242,10 @@ export async function runTrl(o: TrlRunOptions): Promise<TrlRun & { wallSeconds: 
   const t0 = performance.now();
   const output: string[] = [];
   const status = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(python, args, { cwd: projectPath(), env: { ...process.env, HF_HUB_OFFLINE: "1", HF_DATASETS_OFFLINE: "1" } });
+    const child = spawn(python, args, {
+      cwd: projectPath(),
+      env: { ...process.env, HF_HUB_OFFLINE: "1", HF_DATASETS_OFFLINE: "1" },
+    });
     const take = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split(/\r?\n|\r/)) {
         if (!line.trim()) continue;

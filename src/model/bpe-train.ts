@@ -7,7 +7,14 @@
 //
 // The result is a BPETokenizer (tokenizer.ts): the same pre-tokenizer, byte alphabet and merge rule
 // as GPT-2, only with merges learned from your corpus.
-import { BPETokenizer, byteSymbols, END_OF_TEXT, preTokenize, specialTokenPattern, splitOnSpecialTokens } from "./tokenizer";
+import {
+  BPETokenizer,
+  byteSymbols,
+  END_OF_TEXT,
+  preTokenize,
+  specialTokenPattern,
+  splitOnSpecialTokens,
+} from "./tokenizer";
 import { BinaryHeap } from "../util/binary-heap";
 
 export interface TrainBPEOptions {
@@ -47,12 +54,16 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
   const minFrequency = options.minFrequency ?? 2;
   const { vocabSize } = options;
   for (const t of specialTokens) {
-    if (typeof t !== "string" || t === "") throw new Error(`trainBPE: specialTokens must be non-empty strings, got ${JSON.stringify(t)}.`);
+    if (typeof t !== "string" || t === "")
+      throw new Error(`trainBPE: specialTokens must be non-empty strings, got ${JSON.stringify(t)}.`);
   }
   if (!Number.isInteger(vocabSize) || vocabSize < 256 + specialTokens.length || vocabSize > 2 ** 21) {
-    throw new Error(`trainBPE: vocabSize must be an integer from ${256 + specialTokens.length} (256 bytes + ${specialTokens.length} special tokens) to ${2 ** 21}, got ${vocabSize}.`);
+    throw new Error(
+      `trainBPE: vocabSize must be an integer from ${256 + specialTokens.length} (256 bytes + ${specialTokens.length} special tokens) to ${2 ** 21}, got ${vocabSize}.`,
+    );
   }
-  if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new Error(`trainBPE: minFrequency must be a positive integer, got ${minFrequency}.`);
+  if (!Number.isInteger(minFrequency) || minFrequency < 1)
+    throw new Error(`trainBPE: minFrequency must be a positive integer, got ${minFrequency}.`);
 
   // 1. Count the distinct words of the corpus.
   const wordCounts = new Map<string, number>();
@@ -145,11 +156,16 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
  * creates to `change`; returns the shortened word. The array is rewritten in place.
  */
 function mergeInWord(
-  s: Int32Array, a: number, b: number, id: number, word: number, freq: number,
+  s: Int32Array,
+  a: number,
+  b: number,
+  id: number,
+  word: number,
+  freq: number,
   change: (a: number, b: number, word: number, delta: number) => void,
 ): Int32Array {
   let out = 0; // s[0..out) is the merged word so far; reading stays ahead of writing
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
       change(a, b, word, -freq);
       if (out > 0) {

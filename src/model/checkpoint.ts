@@ -44,7 +44,8 @@ export function configFromHF(hf: HFGPT2Config, where = "config.json"): GPTConfig
   }
   const unsupported: string[] = [];
   if (hf.n_inner != null && hf.n_inner !== 4 * hf.n_embd) unsupported.push(`n_inner ${hf.n_inner} (only 4 * n_embd)`);
-  if (hf.activation_function !== undefined && hf.activation_function !== "gelu_new") unsupported.push(`activation_function "${hf.activation_function}" (only gelu_new)`);
+  if (hf.activation_function !== undefined && hf.activation_function !== "gelu_new")
+    unsupported.push(`activation_function "${hf.activation_function}" (only gelu_new)`);
   if (hf.scale_attn_weights === false) unsupported.push("scale_attn_weights false");
   if (hf.scale_attn_by_inverse_layer_idx) unsupported.push("scale_attn_by_inverse_layer_idx");
   if (unsupported.length) throw new Error(`${where}: unsupported GPT-2 options: ${unsupported.join(", ")}.`);
@@ -124,8 +125,10 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
   for (const f of [configFile, weightsFile]) {
     if (!fs.existsSync(f)) {
       const pytorchBin = fs.existsSync(path.join(folder, "pytorch_model.bin"));
-      throw new Error(`Checkpoint folder ${folder} has no ${path.basename(f)}. A Hugging Face GPT-2 checkpoint holds config.json ` +
-        `and model.safetensors${pytorchBin ? "; this one has pytorch_model.bin: convert it with transformers' save_pretrained(..., safe_serialization=True)" : ""}.`);
+      throw new Error(
+        `Checkpoint folder ${folder} has no ${path.basename(f)}. A Hugging Face GPT-2 checkpoint holds config.json ` +
+          `and model.safetensors${pytorchBin ? "; this one has pytorch_model.bin: convert it with transformers' save_pretrained(..., safe_serialization=True)" : ""}.`,
+      );
     }
   }
   let hfConfig: HFGPT2Config;
@@ -163,12 +166,17 @@ export function saveCheckpoint(model: GPT, folder: string, options: SaveOptions 
   try {
     fs.chmodSync(staging, 0o755); // mkdtemp makes it private; a checkpoint folder is an ordinary one
     const eos = options.tokenizer?.eosTokenId;
-    writeFileAtomic(path.join(staging, "config.json"), `${JSON.stringify(configToHF(model.config, { bosTokenId: eos, eosTokenId: eos }), null, 2)}\n`);
+    writeFileAtomic(
+      path.join(staging, "config.json"),
+      `${JSON.stringify(configToHF(model.config, { bosTokenId: eos, eosTokenId: eos }), null, 2)}\n`,
+    );
     const tensors = new Map<string, NamedTensor>();
-    for (const [name, v] of model.params) tensors.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [name, v] of model.params)
+      tensors.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     writeSafetensors(path.join(staging, "model.safetensors"), tensors);
     options.tokenizer?.save(staging);
-    for (const [name, content] of Object.entries(options.extraFiles ?? {})) writeFileAtomic(path.join(staging, name), content);
+    for (const [name, content] of Object.entries(options.extraFiles ?? {}))
+      writeFileAtomic(path.join(staging, name), content);
     // Swap into place: the old folder (if any) is moved aside first and removed only after the rename.
     const old = fs.existsSync(target) ? `${staging}-old` : undefined;
     if (old) fs.renameSync(target, old);

@@ -24,27 +24,33 @@ export interface GPTConfig {
   tieEmbeddings: boolean;
 }
 
-const GPT_CONFIG = defineConfig<GPTConfig>("GPTConfig", {
-  vocabSize: 50257,
-  blockSize: 1024,
-  nLayer: 12,
-  nHead: 12,
-  nEmbd: 768,
-  dropout: 0,
-  layerNormEpsilon: 1e-5,
-  tieEmbeddings: true,
-}, {
-  vocabSize: { type: "integer", min: 1 },
-  blockSize: { type: "integer", min: 1 },
-  nLayer: { type: "integer", min: 1 },
-  nHead: { type: "integer", min: 1 },
-  nEmbd: { type: "integer", min: 1 },
-  dropout: { type: "number", min: 0, below: 1 },
-  layerNormEpsilon: { type: "number", above: 0, below: 1, hint: "GPT-2 uses 1e-5" },
-  tieEmbeddings: { type: "boolean" },
-}, (c, fail) => {
-  if (c.nEmbd % c.nHead !== 0) fail("nEmbd", `${c.nEmbd} must be divisible by nHead (${c.nHead}); each head gets nEmbd / nHead dimensions.`);
-});
+const GPT_CONFIG = defineConfig<GPTConfig>(
+  "GPTConfig",
+  {
+    vocabSize: 50257,
+    blockSize: 1024,
+    nLayer: 12,
+    nHead: 12,
+    nEmbd: 768,
+    dropout: 0,
+    layerNormEpsilon: 1e-5,
+    tieEmbeddings: true,
+  },
+  {
+    vocabSize: { type: "integer", min: 1 },
+    blockSize: { type: "integer", min: 1 },
+    nLayer: { type: "integer", min: 1 },
+    nHead: { type: "integer", min: 1 },
+    nEmbd: { type: "integer", min: 1 },
+    dropout: { type: "number", min: 0, below: 1 },
+    layerNormEpsilon: { type: "number", above: 0, below: 1, hint: "GPT-2 uses 1e-5" },
+    tieEmbeddings: { type: "boolean" },
+  },
+  (c, fail) => {
+    if (c.nEmbd % c.nHead !== 0)
+      fail("nEmbd", `${c.nEmbd} must be divisible by nHead (${c.nHead}); each head gets nEmbd / nHead dimensions.`);
+  },
+);
 
 /** GPT-2 small's shape (frozen). */
 export const DEFAULT_GPT_CONFIG: Readonly<GPTConfig> = GPT_CONFIG.defaults;
@@ -75,7 +81,10 @@ export type GPTPresetName = keyof typeof GPT_PRESETS;
  * Fills defaults and checks a config; throws a ConfigError naming the field and how to fix it.
  * Unknown keys are refused so that a typo ("n_layers") does not pass silently.
  */
-export function gptConfig(overrides: Partial<GPTConfig> & Record<string, unknown> = {}, base: GPTConfig = DEFAULT_GPT_CONFIG): GPTConfig {
+export function gptConfig(
+  overrides: Partial<GPTConfig> & Record<string, unknown> = {},
+  base: GPTConfig = DEFAULT_GPT_CONFIG,
+): GPTConfig {
   return GPT_CONFIG.make(overrides, base);
 }
 
@@ -89,8 +98,12 @@ export function gptPreset(name: GPTPresetName, overrides: Partial<GPTConfig> = {
 /** Number of trainable parameters of a config (counted without building the model). */
 export function countParameters(c: GPTConfig): number {
   const C = c.nEmbd;
-  const block = 2 * 2 * C /* ln_1, ln_2 */ + (C * 3 * C + 3 * C) /* c_attn */ + (C * C + C) /* attn c_proj */ +
-    (C * 4 * C + 4 * C) /* c_fc */ + (4 * C * C + C) /* mlp c_proj */;
+  const block =
+    2 * 2 * C /* ln_1, ln_2 */ +
+    (C * 3 * C + 3 * C) /* c_attn */ +
+    (C * C + C) /* attn c_proj */ +
+    (C * 4 * C + 4 * C) /* c_fc */ +
+    (4 * C * C + C); /* mlp c_proj */
   const head = c.tieEmbeddings ? 0 : c.vocabSize * C;
   return c.vocabSize * C + c.blockSize * C + c.nLayer * block + 2 * C /* ln_f */ + head;
 }

@@ -25,57 +25,91 @@ export interface BatchGenerateOptions {
 }
 
 /** Greedy continuations of every prompt; the same tokens as generate() with temperature 0. */
-export function generateBatch(model: GPT, codec: TextCodec, prompts: readonly (string | number[])[], options: BatchGenerateOptions = {}): Generation[] {
+export function generateBatch(
+  model: GPT,
+  codec: TextCodec,
+  prompts: readonly (string | number[])[],
+  options: BatchGenerateOptions = {},
+): Generation[] {
   const maxNew = options.maxNewTokens ?? 8;
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isInteger(maxNew) || maxNew < 1) throw new Error(`generateBatch: maxNewTokens must be a positive integer, got ${maxNew}.`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`generateBatch: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(maxNew) || maxNew < 1)
+    throw new Error(`generateBatch: maxNewTokens must be a positive integer, got ${maxNew}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`generateBatch: batchSize must be a positive integer, got ${batchSize}.`);
   const window = model.config.blockSize;
   const stopIds = new Set(options.stopTokenIds ?? (codec.eosTokenId !== undefined ? [codec.eosTokenId] : []));
   const encoded = prompts.map((p, i) => {
     const ids = typeof p === "string" ? codec.encode(p) : p.slice();
     if (ids.length === 0) throw new Error(`generateBatch: prompt ${i} is empty; give at least one token.`);
     if (ids.length > window) {
-      throw new Error(`generateBatch: prompt ${i} has ${ids.length} tokens but the model's context window is ${window}; shorten it (fewer examples or a shorter text).`);
+      throw new Error(
+        `generateBatch: prompt ${i} has ${ids.length} tokens but the model's context window is ${window}; shorten it (fewer examples or a shorter text).`,
+      );
     }
     return ids;
   });
-  const results: Generation[] = encoded.map((ids) => ({ ids: [], text: "", stoppedBy: "max-tokens", promptTokens: ids.length }));
+  const results: Generation[] = encoded.map((ids) => ({
+    ids: [],
+    text: "",
+    stoppedBy: "max-tokens",
+    promptTokens: ids.length,
+  }));
 
   for (let start = 0; start < encoded.length; start += batchSize) {
-    const rows = encoded.slice(start, start + batchSize).map((ids, r) => ({ index: start + r, ids: ids.slice(), done: false }));
+    const rows = encoded
+      .slice(start, start + batchSize)
+      .map((ids, r) => ({ index: start + r, ids: ids.slice(), done: false }));
     for (let step = 0; step < maxNew; step++) {
       const active = rows.filter((r) => !r.done);
       if (active.length === 0) break;
       for (const r of active) {
-        if (r.ids.length > window) { r.done = true; results[r.index].stoppedBy = "context-window"; }
+        if (r.ids.length > window) {
+          r.done = true;
+          results[r.index].stoppedBy = "context-window";
+        }
       }
       const live = active.filter((r) => !r.done);
       if (live.length === 0) break;
       const T = Math.max(...live.map((r) => r.ids.length));
       const V = model.config.vocabSize;
       const next = tf.tidy(() => {
-        const ids = tf.tensor2d(live.map((r) => [...r.ids, ...new Array(T - r.ids.length).fill(0)]), [live.length, T], "int32");
+        const ids = tf.tensor2d(
+          live.map((r) => [...r.ids, ...new Array(T - r.ids.length).fill(0)]),
+          [live.length, T],
+          "int32",
+        );
         const logits = tf.reshape(model.forward(ids), [live.length * T, V]); // (B*T, V)
-        const last = tf.tensor1d(live.map((r, b) => b * T + r.ids.length - 1), "int32"); // each row's last real position
+        const last = tf.tensor1d(
+          live.map((r, b) => b * T + r.ids.length - 1),
+          "int32",
+        ); // each row's last real position
         return tf.argMax(tf.gather(logits, last), -1).dataSync(); // (B)
       });
       live.forEach((r, b) => {
         const token = next[b];
         const result = results[r.index];
-        if (stopIds.has(token)) { r.done = true; result.stoppedBy = "eos"; return; }
+        if (stopIds.has(token)) {
+          r.done = true;
+          result.stoppedBy = "eos";
+          return;
+        }
         r.ids.push(token);
         result.ids.push(token);
         if (options.stopStrings?.length) {
           const text = codec.decode(result.ids);
-          if (options.stopStrings.some((s) => text.includes(s))) { r.done = true; result.stoppedBy = "stop-string"; }
+          if (options.stopStrings.some((s) => text.includes(s))) {
+            r.done = true;
+            result.stoppedBy = "stop-string";
+          }
         }
       });
     }
   }
   for (const result of results) {
     let text = codec.decode(result.ids);
-    if (result.stoppedBy === "stop-string") text = text.slice(0, Math.min(...options.stopStrings!.map((s) => text.indexOf(s)).filter((i) => i >= 0)));
+    if (result.stoppedBy === "stop-string")
+      text = text.slice(0, Math.min(...options.stopStrings!.map((s) => text.indexOf(s)).filter((i) => i >= 0)));
     result.text = text;
   }
   return results;

@@ -77,7 +77,8 @@ export function pickToken(logits: Float32Array, options: GenerateOptions, rng: S
 
 function validate(options: GenerateOptions): void {
   const { maxNewTokens = 32, temperature = 0, topK = 0, topP = 1 } = options;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new Error(`generate: maxNewTokens must be a whole number >= 0, got ${maxNewTokens}.`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+    throw new Error(`generate: maxNewTokens must be a whole number >= 0, got ${maxNewTokens}.`);
   if (!(temperature >= 0)) throw new Error(`generate: temperature must be >= 0 (0 = greedy), got ${temperature}.`);
   if (!Number.isInteger(topK) || topK < 0) throw new Error(`generate: topK must be a whole number >= 0, got ${topK}.`);
   if (!(topP > 0 && topP <= 1)) throw new Error(`generate: topP must be in (0, 1], got ${topP}.`);
@@ -87,13 +88,20 @@ function validate(options: GenerateOptions): void {
  * Continues `prompt` (text, or token ids) with up to maxNewTokens tokens.
  * A prompt longer than the context window is an error; generation stops when the window is full.
  */
-export function generate(model: GPT, codec: TextCodec, prompt: string | number[], options: GenerateOptions = {}): Generation {
+export function generate(
+  model: GPT,
+  codec: TextCodec,
+  prompt: string | number[],
+  options: GenerateOptions = {},
+): Generation {
   validate(options);
   const promptIds = typeof prompt === "string" ? codec.encode(prompt) : prompt.slice();
   const window = model.config.blockSize;
   if (promptIds.length === 0) throw new Error("generate: the prompt is empty; give at least one token.");
   if (promptIds.length > window) {
-    throw new Error(`generate: the prompt has ${promptIds.length} tokens but the model's context window is ${window}; shorten the prompt (fewer examples or a shorter text).`);
+    throw new Error(
+      `generate: the prompt has ${promptIds.length} tokens but the model's context window is ${window}; shorten the prompt (fewer examples or a shorter text).`,
+    );
   }
   const maxNew = options.maxNewTokens ?? 32;
   const stopIds = new Set(options.stopTokenIds ?? (codec.eosTokenId !== undefined ? [codec.eosTokenId] : []));
@@ -105,14 +113,20 @@ export function generate(model: GPT, codec: TextCodec, prompt: string | number[]
   try {
     let feed = promptIds;
     while (out.length < maxNew) {
-      if (promptIds.length + out.length > window) { stoppedBy = "context-window"; break; }
+      if (promptIds.length + out.length > window) {
+        stoppedBy = "context-window";
+        break;
+      }
       const row = tf.tidy(() => {
         let logits: tf.Tensor3D;
         if (useCache) {
           const step = model.forwardWithCache(tf.tensor2d([feed], [1, feed.length], "int32"), cache);
           GPT.disposeCache(cache);
           cache = step.cache;
-          for (const l of cache.layers) { tf.keep(l.k); tf.keep(l.v); }
+          for (const l of cache.layers) {
+            tf.keep(l.k);
+            tf.keep(l.v);
+          }
           logits = step.logits;
         } else {
           const all = [...promptIds, ...out];
@@ -122,12 +136,18 @@ export function generate(model: GPT, codec: TextCodec, prompt: string | number[]
         return logits.slice([0, T - 1, 0], [1, 1, -1]).dataSync() as Float32Array; // (V) for the last position
       });
       const next = pickToken(row, options, rng);
-      if (stopIds.has(next)) { stoppedBy = "eos"; break; }
+      if (stopIds.has(next)) {
+        stoppedBy = "eos";
+        break;
+      }
       out.push(next);
       feed = [next];
       if (options.stopStrings?.length) {
         const text = codec.decode(out);
-        if (options.stopStrings.some((s) => text.includes(s))) { stoppedBy = "stop-string"; break; }
+        if (options.stopStrings.some((s) => text.includes(s))) {
+          stoppedBy = "stop-string";
+          break;
+        }
       }
     }
   } finally {

@@ -38,7 +38,11 @@ export class GPT {
    * or, when `weights` is given, a model holding exactly those weights (see checkpoint.ts), which
    * must all be present with the shapes the config implies.
    */
-  constructor(config: GPTConfig, seed: number | string = 0, weights?: Map<string, { shape: number[]; data: Float32Array }>) {
+  constructor(
+    config: GPTConfig,
+    seed: number | string = 0,
+    weights?: Map<string, { shape: number[]; data: Float32Array }>,
+  ) {
     this.config = gptConfig(config as GPTConfig & Record<string, unknown>);
     this.params = new Map();
     if (weights) {
@@ -57,28 +61,48 @@ export class GPT {
     normal("transformer.wpe.weight", [T, C], 0.01);
     for (let i = 0; i < L; i++) {
       const p = `transformer.h.${i}`;
-      ones(`${p}.ln_1.weight`, [C]); zeros(`${p}.ln_1.bias`, [C]);
-      normal(`${p}.attn.c_attn.weight`, [C, 3 * C]); zeros(`${p}.attn.c_attn.bias`, [3 * C]);
-      normal(`${p}.attn.c_proj.weight`, [C, C], projStd); zeros(`${p}.attn.c_proj.bias`, [C]);
-      ones(`${p}.ln_2.weight`, [C]); zeros(`${p}.ln_2.bias`, [C]);
-      normal(`${p}.mlp.c_fc.weight`, [C, 4 * C]); zeros(`${p}.mlp.c_fc.bias`, [4 * C]);
-      normal(`${p}.mlp.c_proj.weight`, [4 * C, C], projStd); zeros(`${p}.mlp.c_proj.bias`, [C]);
+      ones(`${p}.ln_1.weight`, [C]);
+      zeros(`${p}.ln_1.bias`, [C]);
+      normal(`${p}.attn.c_attn.weight`, [C, 3 * C]);
+      zeros(`${p}.attn.c_attn.bias`, [3 * C]);
+      normal(`${p}.attn.c_proj.weight`, [C, C], projStd);
+      zeros(`${p}.attn.c_proj.bias`, [C]);
+      ones(`${p}.ln_2.weight`, [C]);
+      zeros(`${p}.ln_2.bias`, [C]);
+      normal(`${p}.mlp.c_fc.weight`, [C, 4 * C]);
+      zeros(`${p}.mlp.c_fc.bias`, [4 * C]);
+      normal(`${p}.mlp.c_proj.weight`, [4 * C, C], projStd);
+      zeros(`${p}.mlp.c_proj.bias`, [C]);
     }
-    ones("transformer.ln_f.weight", [C]); zeros("transformer.ln_f.bias", [C]);
+    ones("transformer.ln_f.weight", [C]);
+    zeros("transformer.ln_f.bias", [C]);
     if (!this.config.tieEmbeddings) normal("lm_head.weight", [V, C]);
   }
 
   /** The name and shape of every weight this config has, in a fixed order. */
   static weightShapes(config: GPTConfig): Map<string, number[]> {
     const { vocabSize: V, blockSize: T, nEmbd: C, nLayer: L } = config;
-    const shapes = new Map<string, number[]>([["transformer.wte.weight", [V, C]], ["transformer.wpe.weight", [T, C]]]);
+    const shapes = new Map<string, number[]>([
+      ["transformer.wte.weight", [V, C]],
+      ["transformer.wpe.weight", [T, C]],
+    ]);
     for (let i = 0; i < L; i++) {
       const p = `transformer.h.${i}`;
       for (const [n, shape] of [
-        ["ln_1.weight", [C]], ["ln_1.bias", [C]], ["attn.c_attn.weight", [C, 3 * C]], ["attn.c_attn.bias", [3 * C]],
-        ["attn.c_proj.weight", [C, C]], ["attn.c_proj.bias", [C]], ["ln_2.weight", [C]], ["ln_2.bias", [C]],
-        ["mlp.c_fc.weight", [C, 4 * C]], ["mlp.c_fc.bias", [4 * C]], ["mlp.c_proj.weight", [4 * C, C]], ["mlp.c_proj.bias", [C]],
-      ] as [string, number[]][]) shapes.set(`${p}.${n}`, shape);
+        ["ln_1.weight", [C]],
+        ["ln_1.bias", [C]],
+        ["attn.c_attn.weight", [C, 3 * C]],
+        ["attn.c_attn.bias", [3 * C]],
+        ["attn.c_proj.weight", [C, C]],
+        ["attn.c_proj.bias", [C]],
+        ["ln_2.weight", [C]],
+        ["ln_2.bias", [C]],
+        ["mlp.c_fc.weight", [C, 4 * C]],
+        ["mlp.c_fc.bias", [4 * C]],
+        ["mlp.c_proj.weight", [4 * C, C]],
+        ["mlp.c_proj.bias", [C]],
+      ] as [string, number[]][])
+        shapes.set(`${p}.${n}`, shape);
     }
     shapes.set("transformer.ln_f.weight", [C]);
     shapes.set("transformer.ln_f.bias", [C]);
@@ -90,19 +114,25 @@ export class GPT {
     const expected = GPT.weightShapes(this.config);
     const missing = [...expected.keys()].filter((n) => !weights.has(n));
     if (missing.length > 0) {
-      throw new Error(`The weights lack ${missing.length} tensor(s) the config needs, e.g. ${missing.slice(0, 3).join(", ")}; ` +
-        "the checkpoint does not belong to this config (compare n_layer, and tie_word_embeddings for lm_head.weight).");
+      throw new Error(
+        `The weights lack ${missing.length} tensor(s) the config needs, e.g. ${missing.slice(0, 3).join(", ")}; ` +
+          "the checkpoint does not belong to this config (compare n_layer, and tie_word_embeddings for lm_head.weight).",
+      );
     }
     const unexpected = [...weights.keys()].filter((n) => !expected.has(n));
     if (unexpected.length > 0) {
-      throw new Error(`The weights have ${unexpected.length} tensor(s) this config has no place for, e.g. ${unexpected.slice(0, 3).join(", ")}; ` +
-        "the checkpoint does not match its config (compare n_layer).");
+      throw new Error(
+        `The weights have ${unexpected.length} tensor(s) this config has no place for, e.g. ${unexpected.slice(0, 3).join(", ")}; ` +
+          "the checkpoint does not match its config (compare n_layer).",
+      );
     }
     for (const [name, shape] of expected) {
       const w = weights.get(name)!;
       if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
-        throw new Error(`Weight ${name} has shape [${w.shape}] but the config (vocab_size ${this.config.vocabSize}, n_positions ` +
-          `${this.config.blockSize}, n_embd ${this.config.nEmbd}) needs [${shape}]: the checkpoint does not match its config.json.`);
+        throw new Error(
+          `Weight ${name} has shape [${w.shape}] but the config (vocab_size ${this.config.vocabSize}, n_positions ` +
+            `${this.config.blockSize}, n_embd ${this.config.nEmbd}) needs [${shape}]: the checkpoint does not match its config.json.`,
+        );
       }
       this.add(name, tf.tensor(w.data, shape, "float32"));
     }
@@ -116,7 +146,10 @@ export class GPT {
   /** The weight called `name`, or a clear error listing what exists. */
   param(name: string): tf.Variable {
     const v = this.params.get(name);
-    if (!v) throw new Error(`GPT has no weight "${name}" (it has ${this.params.size}, e.g. ${[...this.params.keys()].slice(0, 3).join(", ")}).`);
+    if (!v)
+      throw new Error(
+        `GPT has no weight "${name}" (it has ${this.params.size}, e.g. ${[...this.params.keys()].slice(0, 3).join(", ")}).`,
+      );
     return v;
   }
 
@@ -153,18 +186,28 @@ export class GPT {
     const { blockSize, nEmbd: C, nHead: H, nLayer, layerNormEpsilon: eps, vocabSize: V } = this.config;
     const P = past?.length ?? 0; // positions already processed
     if (P + T > blockSize) {
-      throw new Error(`GPT: the input has ${P + T} tokens but the context window is ${blockSize}; shorten or truncate the input.`);
+      throw new Error(
+        `GPT: the input has ${P + T} tokens but the context window is ${blockSize}; shorten or truncate the input.`,
+      );
     }
     const training = (options.training ?? false) && this.config.dropout > 0;
     const seeds = new SeededRandom(options.dropoutSeed ?? 0);
     const drop = (x: tf.Tensor) => (training ? tf.dropout(x, this.config.dropout, undefined, seeds.tfSeed()) : x);
     const hd = C / H;
     const positions = tf.range(P, P + T, 1, "int32"); // (T)
-    let x = tf.add(tf.gather(this.param("transformer.wte.weight"), ids), tf.gather(this.param("transformer.wpe.weight"), positions)); // (B, T, C)
+    let x = tf.add(
+      tf.gather(this.param("transformer.wte.weight"), ids),
+      tf.gather(this.param("transformer.wpe.weight"), positions),
+    ); // (B, T, C)
     x = drop(x);
     // (T, P+T) additive mask: query i (absolute position P+i) sees keys 0..P+i. A single new token
     // sees everything in the cache, so it needs no mask (the common case while generating).
-    const mask = P === 0 ? causalMask(T) : T === 1 ? undefined : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
+    const mask =
+      P === 0
+        ? causalMask(T)
+        : T === 1
+          ? undefined
+          : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // (B, T, C) -> (B, H, T, hd)
     const layers: { k: tf.Tensor4D; v: tf.Tensor4D }[] = [];
     for (let i = 0; i < nLayer; i++) {
@@ -182,13 +225,20 @@ export class GPT {
       const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
       x = tf.add(x, drop(linear(attended, this.param(`${p}.attn.c_proj.weight`), this.param(`${p}.attn.c_proj.bias`))));
       const h2 = layerNorm(x, this.param(`${p}.ln_2.weight`), this.param(`${p}.ln_2.bias`), eps);
-      const mlp = linear(geluNew(linear(h2, this.param(`${p}.mlp.c_fc.weight`), this.param(`${p}.mlp.c_fc.bias`))),
-        this.param(`${p}.mlp.c_proj.weight`), this.param(`${p}.mlp.c_proj.bias`));
+      const mlp = linear(
+        geluNew(linear(h2, this.param(`${p}.mlp.c_fc.weight`), this.param(`${p}.mlp.c_fc.bias`))),
+        this.param(`${p}.mlp.c_proj.weight`),
+        this.param(`${p}.mlp.c_proj.bias`),
+      );
       x = tf.add(x, drop(mlp));
     }
     x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
     const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
-    const logits = tf.reshape(outputProjection(tf.reshape(x, [B * T, C]) as tf.Tensor2D, head as tf.Tensor2D), [B, T, V]) as tf.Tensor3D; // (B, T, V)
+    const logits = tf.reshape(outputProjection(tf.reshape(x, [B * T, C]) as tf.Tensor2D, head as tf.Tensor2D), [
+      B,
+      T,
+      V,
+    ]) as tf.Tensor3D; // (B, T, V)
     return { logits, layers: keepCache ? layers : undefined };
   }
 

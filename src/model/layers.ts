@@ -30,7 +30,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
         const dGamma = tf.sum(tf.mul(rows, tf.reshape(xhat, [-1, C])), 0);
         const dBeta = tf.sum(rows, 0);
         const gdy = tf.mul(dy, gain);
-        const dx = tf.mul(tf.sub(tf.sub(gdy, tf.mean(gdy, -1, true)), tf.mul(xhat, tf.mean(tf.mul(gdy, xhat), -1, true))), rstd);
+        const dx = tf.mul(
+          tf.sub(tf.sub(gdy, tf.mean(gdy, -1, true)), tf.mul(xhat, tf.mean(tf.mul(gdy, xhat), -1, true))),
+          rstd,
+        );
         return [dx, dGamma, dBeta];
       },
     };
@@ -126,7 +129,9 @@ export function outputProjection(x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor
         const [xs, ws] = saved as tf.Tensor2D[];
         const dlogits = dy as tf.Tensor2D;
         const dx = tf.matMul(dlogits, ws); // (N, V) . (V, C) -> (N, C)
-        const dw = transposedOrder ? tf.transpose(tf.matMul(xs, dlogits, true, false)) : tf.matMul(dlogits, xs, true, false); // (V, C)
+        const dw = transposedOrder
+          ? tf.transpose(tf.matMul(xs, dlogits, true, false))
+          : tf.matMul(dlogits, xs, true, false); // (V, C)
         return [dx, dw];
       },
     };

@@ -52,14 +52,24 @@ function toFloat32(dtype: string, bytes: Buffer, count: number, where: string): 
  * Reads every floating-point tensor of a .safetensors file. Integer tensors (such as the causal
  * mask buffers old GPT-2 checkpoints carry) are listed in `skipped`.
  */
-export function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string>; skipped: string[] } {
+export function readSafetensors(file: string): {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+  skipped: string[];
+} {
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist.`);
   const buf = fs.readFileSync(file);
-  const fail = (why: string): never => { throw new Error(`${file} is not a valid safetensors file: ${why}.`); };
+  const fail = (why: string): never => {
+    throw new Error(`${file} is not a valid safetensors file: ${why}.`);
+  };
   if (buf.length < 8) fail("it is shorter than its 8-byte header length");
   const headerLength = Number(buf.readBigUInt64LE(0));
-  if (headerLength <= 0 || 8 + headerLength > buf.length) fail(`its header length ${headerLength} does not fit in ${buf.length} bytes`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  if (headerLength <= 0 || 8 + headerLength > buf.length)
+    fail(`its header length ${headerLength} does not fit in ${buf.length} bytes`);
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(buf.subarray(8, 8 + headerLength).toString("utf8"));
   } catch (err) {
@@ -70,37 +80,54 @@ export function readSafetensors(file: string): { tensors: Map<string, NamedTenso
   const skipped: string[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") continue;
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const count = shape.reduce((a, b) => a * b, 1);
     const size = BYTES_PER_ELEMENT[dtype];
     if (size === undefined) fail(`tensor "${name}" has unknown dtype ${dtype}`);
     if (offsets[1] - offsets[0] !== count * size || dataStart + offsets[1] > buf.length) {
-      fail(`tensor "${name}" (${dtype} ${JSON.stringify(shape)}) has byte range ${offsets} that does not match its shape`);
+      fail(
+        `tensor "${name}" (${dtype} ${JSON.stringify(shape)}) has byte range ${offsets} that does not match its shape`,
+      );
     }
     if (!["F32", "F16", "BF16", "F64"].includes(dtype)) {
       skipped.push(name);
       continue;
     }
-    tensors.set(name, { shape, data: toFloat32(dtype, buf.subarray(dataStart + offsets[0], dataStart + offsets[1]), count, `${file}: "${name}"`) });
+    tensors.set(name, {
+      shape,
+      data: toFloat32(dtype, buf.subarray(dataStart + offsets[0], dataStart + offsets[1]), count, `${file}: "${name}"`),
+    });
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {}, skipped };
 }
 
 /** Writes float32 tensors as a .safetensors file (names sorted, header padded to 8 bytes), atomically. */
-export function writeSafetensors(file: string, tensors: Map<string, NamedTensor>, metadata: Record<string, string> = { format: "pt" }): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Map<string, NamedTensor>,
+  metadata: Record<string, string> = { format: "pt" },
+): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
 }
 
 /** The bytes of a .safetensors file holding these float32 tensors. */
-export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata: Record<string, string> = { format: "pt" }): Buffer {
+export function encodeSafetensors(
+  tensors: Map<string, NamedTensor>,
+  metadata: Record<string, string> = { format: "pt" },
+): Buffer {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: "${name}" has shape ${JSON.stringify(t.shape)} but ${t.data.length} values.`);
+    if (count !== t.data.length)
+      throw new Error(`writeSafetensors: "${name}" has shape ${JSON.stringify(t.shape)} but ${t.data.length} values.`);
     header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }

@@ -22,10 +22,19 @@ export interface ChoiceScores {
   best: number;
 }
 
-interface Row { item: number; ids: number[]; start: number }
+interface Row {
+  item: number;
+  ids: number[];
+  start: number;
+}
 
 /** Scores the choices of many prompts, batchSize rows (prompt + one choice) per forward pass. */
-export function scoreChoicesBatch(model: GPT, codec: TextCodec, items: ChoiceItem[], options: { batchSize?: number } = {}): ChoiceScores[] {
+export function scoreChoicesBatch(
+  model: GPT,
+  codec: TextCodec,
+  items: ChoiceItem[],
+  options: { batchSize?: number } = {},
+): ChoiceScores[] {
   const batchSize = options.batchSize ?? 16;
   const window = model.config.blockSize;
   const rows: Row[] = [];
@@ -39,7 +48,9 @@ export function scoreChoicesBatch(model: GPT, codec: TextCodec, items: ChoiceIte
       if (choiceIds.length === 0) throw new Error(`scoreChoices: item ${i} has an empty answer choice.`);
       const ids = [...promptIds, ...choiceIds];
       if (ids.length > window) {
-        throw new Error(`scoreChoices: item ${i}'s prompt and choice take ${ids.length} tokens but the context window is ${window}; shorten the prompt.`);
+        throw new Error(
+          `scoreChoices: item ${i}'s prompt and choice take ${ids.length} tokens but the context window is ${window}; shorten the prompt.`,
+        );
       }
       rows.push({ item: i, ids, start: promptIds.length });
       tokenCounts.push(choiceIds.length);
@@ -54,7 +65,9 @@ export function scoreChoicesBatch(model: GPT, codec: TextCodec, items: ChoiceIte
     // Right padding: causal attention never lets a real token see the pads after it.
     const ids = batch.map((r) => [...r.ids, ...new Array(T - r.ids.length).fill(0)]);
     // The logits at position t predict the token at t + 1.
-    const flatIndex = batch.flatMap((r, bi) => Array.from({ length: T }, (_, t) => (bi * T + t) * V + (ids[bi][t + 1] ?? 0)));
+    const flatIndex = batch.flatMap((r, bi) =>
+      Array.from({ length: T }, (_, t) => (bi * T + t) * V + (ids[bi][t + 1] ?? 0)),
+    );
     const logProbs = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(ids, [batch.length, T], "int32")); // (B, T, V)
       const picked = tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(flatIndex, "int32")); // (B*T)
@@ -71,6 +84,11 @@ export function scoreChoicesBatch(model: GPT, codec: TextCodec, items: ChoiceIte
 }
 
 /** Scores the answer choices of one prompt. */
-export function scoreChoices(model: GPT, codec: TextCodec, prompt: string | number[], choices: (string | number[])[]): ChoiceScores {
+export function scoreChoices(
+  model: GPT,
+  codec: TextCodec,
+  prompt: string | number[],
+  choices: (string | number[])[],
+): ChoiceScores {
   return scoreChoicesBatch(model, codec, [{ prompt, choices }])[0];
 }

@@ -28,8 +28,8 @@ export const END_OF_TEXT = "<|endoftext|>";
 /** What a tokenizer folder holds; appended to loading errors. */
 const FOLDER_HINT =
   "A Hugging Face GPT-2 tokenizer folder holds tokenizer.json (vocabulary, merges and special tokens in one file) " +
-  "and/or vocab.json (a JSON object from token to id) with merges.txt (a first line \"#version: 0.2\", then one " +
-  "merge \"left right\" per line, in the order the merges were learned).";
+  'and/or vocab.json (a JSON object from token to id) with merges.txt (a first line "#version: 0.2", then one ' +
+  'merge "left right" per line, in the order the merges were learned).';
 
 // ---------------------------------------------------------------------------------------------
 // The byte-level alphabet and the pre-tokenizer, shared with the trainer.
@@ -156,14 +156,22 @@ export class BPETokenizer {
    * @param vocab token -> id, tokens written in GPT-2's byte symbols (see byteSymbols).
    * @param merges [left, right] pairs, earliest learned first.
    */
-  constructor(vocab: Record<string, number> | Map<string, number>, merges: ReadonlyArray<readonly [string, string]>, options: BPETokenizerOptions = {}) {
+  constructor(
+    vocab: Record<string, number> | Map<string, number>,
+    merges: ReadonlyArray<readonly [string, string]>,
+    options: BPETokenizerOptions = {},
+  ) {
     const entries = vocab instanceof Map ? [...vocab] : Object.entries(vocab);
     for (const [token, id] of entries) {
       if (!Number.isInteger(id) || id < 0 || id >= PAIR_BASE) {
-        throw new Error(`vocabulary: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be integers in [0, ${PAIR_BASE}).`);
+        throw new Error(
+          `vocabulary: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be integers in [0, ${PAIR_BASE}).`,
+        );
       }
       if (this.tokens[id] !== undefined) {
-        throw new Error(`vocabulary: tokens ${JSON.stringify(this.tokens[id])} and ${JSON.stringify(token)} have the same id ${id}.`);
+        throw new Error(
+          `vocabulary: tokens ${JSON.stringify(this.tokens[id])} and ${JSON.stringify(token)} have the same id ${id}.`,
+        );
       }
       this.vocab.set(token, id);
       this.tokens[id] = token;
@@ -171,7 +179,9 @@ export class BPETokenizer {
     byteSymbols().forEach((symbol, byte) => {
       const id = this.vocab.get(symbol);
       if (id === undefined) {
-        throw new Error(`vocabulary: the byte symbol ${JSON.stringify(symbol)} (byte ${byte}) is missing; a byte-level BPE vocabulary has all 256.`);
+        throw new Error(
+          `vocabulary: the byte symbol ${JSON.stringify(symbol)} (byte ${byte}) is missing; a byte-level BPE vocabulary has all 256.`,
+        );
       }
       this.byteIds.push(id);
       this.symbolBytes.set(symbol, byte);
@@ -182,8 +192,10 @@ export class BPETokenizer {
       const b = this.vocab.get(right);
       const merged = this.vocab.get(left + right);
       const what = `merge #${rank + 1} ${JSON.stringify(left + " " + right)}`;
-      if (a === undefined || b === undefined) throw new Error(`${what}: ${JSON.stringify(a === undefined ? left : right)} is not in the vocabulary.`);
-      if (merged === undefined) throw new Error(`${what}: the merged token ${JSON.stringify(left + right)} is not in the vocabulary.`);
+      if (a === undefined || b === undefined)
+        throw new Error(`${what}: ${JSON.stringify(a === undefined ? left : right)} is not in the vocabulary.`);
+      if (merged === undefined)
+        throw new Error(`${what}: the merged token ${JSON.stringify(left + right)} is not in the vocabulary.`);
       const key = a * PAIR_BASE + b;
       this.mergeRank.set(key, rank); // a merge listed twice keeps its later rank, as in Hugging Face's tokenizers
       this.mergeResult.push(merged);
@@ -199,10 +211,14 @@ export class BPETokenizer {
       if (specials.some((t) => t.content === content)) continue;
       const known = this.vocab.get(content);
       const id = typeof s === "string" ? (known ?? this.tokens.length) : s.id;
-      if (!Number.isInteger(id) || id < 0 || id >= PAIR_BASE) throw new Error(`special token ${JSON.stringify(content)}: bad id ${JSON.stringify(id)}.`);
-      if (known !== undefined && known !== id) throw new Error(`special token ${JSON.stringify(content)} has id ${id} but the vocabulary gives it ${known}.`);
+      if (!Number.isInteger(id) || id < 0 || id >= PAIR_BASE)
+        throw new Error(`special token ${JSON.stringify(content)}: bad id ${JSON.stringify(id)}.`);
+      if (known !== undefined && known !== id)
+        throw new Error(`special token ${JSON.stringify(content)} has id ${id} but the vocabulary gives it ${known}.`);
       if (known === undefined && this.tokens[id] !== undefined) {
-        throw new Error(`special token ${JSON.stringify(content)}: its id ${id} already belongs to ${JSON.stringify(this.tokens[id])}.`);
+        throw new Error(
+          `special token ${JSON.stringify(content)}: its id ${id} already belongs to ${JSON.stringify(this.tokens[id])}.`,
+        );
       }
       this.vocab.set(content, id);
       this.tokens[id] = content;
@@ -213,9 +229,17 @@ export class BPETokenizer {
     this.specialTokens = specials;
     this.specialPattern = specialTokenPattern(specials.map((t) => t.content));
 
-    const eos = options.eosToken ?? (this.specialById.size === 0 ? undefined : specials.some((t) => t.content === END_OF_TEXT) ? END_OF_TEXT : specials[0].content);
+    const eos =
+      options.eosToken ??
+      (this.specialById.size === 0
+        ? undefined
+        : specials.some((t) => t.content === END_OF_TEXT)
+          ? END_OF_TEXT
+          : specials[0].content);
     if (eos !== undefined && !specials.some((t) => t.content === eos)) {
-      throw new Error(`eosToken ${JSON.stringify(eos)} is not one of the special tokens (${specials.map((t) => JSON.stringify(t.content)).join(", ") || "none"}).`);
+      throw new Error(
+        `eosToken ${JSON.stringify(eos)} is not one of the special tokens (${specials.map((t) => JSON.stringify(t.content)).join(", ") || "none"}).`,
+      );
     }
     this.eosToken = eos;
   }
@@ -225,48 +249,70 @@ export class BPETokenizer {
   /** Loads GPT-2's two classic files: vocab.json (token -> id) and merges.txt. */
   static fromFiles(vocabJsonPath: string, mergesTxtPath: string, options: BPETokenizerOptions = {}): BPETokenizer {
     const vocab = readJson(vocabJsonPath, "vocab.json");
-    if (!isPlainObject(vocab)) throw new DataFileError({ file: vocabJsonPath }, "expected a JSON object from token to id.", FOLDER_HINT);
+    if (!isPlainObject(vocab))
+      throw new DataFileError({ file: vocabJsonPath }, "expected a JSON object from token to id.", FOLDER_HINT);
     const merges = parseMergesTxt(readText(mergesTxtPath, "merges.txt"), mergesTxtPath);
-    return withFileContext(`${vocabJsonPath} + ${mergesTxtPath}`, () => new BPETokenizer(vocab as Record<string, number>, merges, options));
+    return withFileContext(
+      `${vocabJsonPath} + ${mergesTxtPath}`,
+      () => new BPETokenizer(vocab as Record<string, number>, merges, options),
+    );
   }
 
   /**
    * Loads a Hugging Face tokenizer.json (model.vocab, model.merges, added_tokens). Only GPT-2's
    * recipe is accepted: a BPE model, a ByteLevel pre-tokenizer without prefix space, no normalizer.
    */
-  static fromTokenizerJson(tokenizerJsonPath: string, options: Pick<BPETokenizerOptions, "eosToken"> = {}): BPETokenizer {
+  static fromTokenizerJson(
+    tokenizerJsonPath: string,
+    options: Pick<BPETokenizerOptions, "eosToken"> = {},
+  ): BPETokenizer {
     const json = readJson(tokenizerJsonPath, "tokenizer.json");
     const fail = (why: string): never => {
-      throw new DataFileError({ file: tokenizerJsonPath }, `${why} BPETokenizer reads GPT-2-style byte-level BPE tokenizers.`, FOLDER_HINT);
+      throw new DataFileError(
+        { file: tokenizerJsonPath },
+        `${why} BPETokenizer reads GPT-2-style byte-level BPE tokenizers.`,
+        FOLDER_HINT,
+      );
     };
-    if (!isPlainObject(json) || !isPlainObject(json.model)) return fail("has no \"model\" object.");
+    if (!isPlainObject(json) || !isPlainObject(json.model)) return fail('has no "model" object.');
     const model = json.model;
     if (model.type !== undefined && model.type !== "BPE") fail(`has a ${JSON.stringify(model.type)} model, not "BPE".`);
     if (!isPlainObject(model.vocab)) fail("has no model.vocab object (token -> id).");
     if (!Array.isArray(model.merges)) fail("has no model.merges list.");
     if (model.continuing_subword_prefix || model.end_of_word_suffix || model.ignore_merges || model.dropout) {
-      fail("uses BPE options GPT-2 does not (continuing_subword_prefix, end_of_word_suffix, ignore_merges or dropout).");
+      fail(
+        "uses BPE options GPT-2 does not (continuing_subword_prefix, end_of_word_suffix, ignore_merges or dropout).",
+      );
     }
     if (json.normalizer != null) fail(`has a normalizer (${JSON.stringify(json.normalizer)}), which GPT-2 does not.`);
     const pre = json.pre_tokenizer;
     if (!isPlainObject(pre) || pre.type !== "ByteLevel" || pre.add_prefix_space === true || pre.use_regex === false) {
-      fail(`has pre_tokenizer ${JSON.stringify(pre)}; GPT-2's is {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}.`);
+      fail(
+        `has pre_tokenizer ${JSON.stringify(pre)}; GPT-2's is {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}.`,
+      );
     }
     // Merges are "left right" strings in older files, [left, right] arrays in newer ones.
     const merges = (model.merges as unknown[]).map((m, i): [string, string] => {
-      if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string") return [m[0], m[1]];
+      if (Array.isArray(m) && m.length === 2 && typeof m[0] === "string" && typeof m[1] === "string")
+        return [m[0], m[1]];
       const parts = typeof m === "string" ? m.split(" ") : [];
-      if (parts.length !== 2 || !parts[0] || !parts[1]) fail(`model.merges[${i}] is ${JSON.stringify(m)}; expected "left right" or ["left", "right"].`);
+      if (parts.length !== 2 || !parts[0] || !parts[1])
+        fail(`model.merges[${i}] is ${JSON.stringify(m)}; expected "left right" or ["left", "right"].`);
       return [parts[0], parts[1]];
     });
     const added = json.added_tokens ?? [];
     if (!Array.isArray(added)) fail("has an added_tokens entry that is not a list.");
     const specialTokens = (added as unknown[]).map((t, i): SpecialToken => {
-      if (!isPlainObject(t) || typeof t.content !== "string" || !Number.isInteger(t.id)) fail(`added_tokens[${i}] needs "id" and "content".`);
+      if (!isPlainObject(t) || typeof t.content !== "string" || !Number.isInteger(t.id))
+        fail(`added_tokens[${i}] needs "id" and "content".`);
       const token = t as Record<string, unknown>;
       return { content: token.content as string, id: token.id as number, special: token.special !== false };
     });
-    return withFileContext(tokenizerJsonPath, () => new BPETokenizer(model.vocab as Record<string, number>, merges, { specialTokens, eosToken: options.eosToken }));
+    return withFileContext(
+      tokenizerJsonPath,
+      () =>
+        new BPETokenizer(model.vocab as Record<string, number>, merges, { specialTokens, eosToken: options.eosToken }),
+    );
   }
 
   /**
@@ -279,13 +325,20 @@ export class BPETokenizer {
     }
     const file = (name: string) => path.join(folder, name);
     const eosToken = configuredEosToken(file("tokenizer_config.json"));
-    if (fs.existsSync(file("tokenizer.json"))) return BPETokenizer.fromTokenizerJson(file("tokenizer.json"), { eosToken });
+    if (fs.existsSync(file("tokenizer.json")))
+      return BPETokenizer.fromTokenizerJson(file("tokenizer.json"), { eosToken });
     if (fs.existsSync(file("vocab.json")) && fs.existsSync(file("merges.txt"))) {
       const tok = BPETokenizer.fromFiles(file("vocab.json"), file("merges.txt"));
-      return eosToken === undefined || eosToken === tok.eosToken ? tok : BPETokenizer.fromFiles(file("vocab.json"), file("merges.txt"), { specialTokens: [eosToken], eosToken });
+      return eosToken === undefined || eosToken === tok.eosToken
+        ? tok
+        : BPETokenizer.fromFiles(file("vocab.json"), file("merges.txt"), { specialTokens: [eosToken], eosToken });
     }
     const found = fs.readdirSync(folder).sort().join(", ") || "nothing";
-    throw new DataFileError({ file: folder }, `this tokenizer folder has neither tokenizer.json nor vocab.json + merges.txt (it has: ${found}).`, FOLDER_HINT);
+    throw new DataFileError(
+      { file: folder },
+      `this tokenizer folder has neither tokenizer.json nor vocab.json + merges.txt (it has: ${found}).`,
+      FOLDER_HINT,
+    );
   }
 
   // ---- Encoding and decoding
@@ -297,7 +350,8 @@ export class BPETokenizer {
 
   /** The id of the end-of-text token (GPT-2: 50256). */
   get eosTokenId(): number {
-    if (this.eosToken === undefined) throw new Error("This tokenizer has no end-of-text token; give it one with the specialTokens option.");
+    if (this.eosToken === undefined)
+      throw new Error("This tokenizer has no end-of-text token; give it one with the specialTokens option.");
     return this.vocab.get(this.eosToken) as number;
   }
 
@@ -329,7 +383,10 @@ export class BPETokenizer {
     const bytes: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       const tokenBytes = this.bytesOf(ids[i]);
-      if (!tokenBytes) throw new Error(`decode: id ${ids[i]} (position ${i}) is not in the vocabulary (ids 0..${this.vocabSize - 1}).`);
+      if (!tokenBytes)
+        throw new Error(
+          `decode: id ${ids[i]} (position ${i}) is not in the vocabulary (ids 0..${this.vocabSize - 1}).`,
+        );
       for (const b of tokenBytes) bytes.push(b);
     }
     return utf8Decoder.decode(Uint8Array.from(bytes));
@@ -343,7 +400,10 @@ export class BPETokenizer {
     if (token === undefined) return undefined;
     const symbols = Array.from(token, (ch) => this.symbolBytes.get(ch));
     // Special tokens, and any token not spelled in byte symbols, stand for their own text (as in Hugging Face).
-    const bytes = this.specialById.has(id) || symbols.some((b) => b === undefined) ? Array.from(utf8Encoder.encode(token)) : (symbols as number[]);
+    const bytes =
+      this.specialById.has(id) || symbols.some((b) => b === undefined)
+        ? Array.from(utf8Encoder.encode(token))
+        : (symbols as number[]);
     this.tokenBytes[id] = bytes;
     return bytes;
   }
@@ -419,7 +479,13 @@ export class BPETokenizer {
     });
     const mergeLines = this.merges.map(([a, b]) => `${a} ${b}`);
     const addedTokens = this.specialTokens.map((t) => ({
-      id: t.id, content: t.content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: t.special,
+      id: t.id,
+      content: t.content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: t.special,
     }));
     const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
     const tokenizerJson = {
@@ -432,8 +498,16 @@ export class BPETokenizer {
       post_processor: { ...byteLevel, trim_offsets: false },
       decoder: byteLevel,
       model: {
-        type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: "", end_of_word_suffix: "",
-        fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: mergeLines,
+        type: "BPE",
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: "",
+        end_of_word_suffix: "",
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab,
+        merges: mergeLines,
       },
     };
     const eos = this.eosToken;
@@ -467,7 +541,11 @@ export function parseMergesTxt(text: string, file = "merges.txt"): [string, stri
     if (i === 0 && line.startsWith("#version")) return;
     const parts = line.split(" ");
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
-      throw new DataFileError({ file, line: i + 1 }, `expected two tokens separated by one space, got ${JSON.stringify(line)}.`, FOLDER_HINT);
+      throw new DataFileError(
+        { file, line: i + 1 },
+        `expected two tokens separated by one space, got ${JSON.stringify(line)}.`,
+        FOLDER_HINT,
+      );
     }
     merges.push([parts[0], parts[1]]);
   });

@@ -16,7 +16,13 @@ const baseLayout = (title: string, xTitle: string, yTitle: string) => ({
 
 /** Lines with markers, one per series (loss curves, accuracy against examples). */
 export function lineChart(title: string, series: readonly Series[], axes: { x: string; y: string }): PlotlyFigure {
-  const data: PlotlyTrace[] = series.map((s) => ({ type: "scatter", mode: "lines+markers", name: s.name, x: [...s.x], y: [...s.y] }));
+  const data: PlotlyTrace[] = series.map((s) => ({
+    type: "scatter",
+    mode: "lines+markers",
+    name: s.name,
+    x: [...s.x],
+    y: [...s.y],
+  }));
   return { data, layout: baseLayout(title, axes.x, axes.y) };
 }
 

@@ -19,12 +19,17 @@ export interface DisplayBundle {
 /** Where displays go. displayId + update=true replaces an earlier display in place. */
 export type DisplaySink = (bundle: DisplayBundle, displayId?: string, update?: boolean) => void;
 
-type TslabWriter = (content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
+type TslabWriter = (
+  content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: { display_id?: string } },
+  update: boolean,
+) => void;
 
 /** tslab's writer for the cell now running, found among modules the kernel already loaded. */
 function tslabWriter(): TslabWriter | undefined {
   const key = Object.keys(require.cache).find((k) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(k));
-  const writer = key ? (require.cache[key]?.exports as { lastWriteDisplayData?: TslabWriter | null }).lastWriteDisplayData : undefined;
+  const writer = key
+    ? (require.cache[key]?.exports as { lastWriteDisplayData?: TslabWriter | null }).lastWriteDisplayData
+    : undefined;
   return writer ?? undefined;
 }
 
@@ -35,7 +40,10 @@ const kernelSink: DisplaySink = (bundle, displayId, update = false) => {
     if (typeof text === "string") console.log(text);
     return;
   }
-  write({ data: bundle.data, metadata: bundle.metadata ?? {}, transient: displayId ? { display_id: displayId } : {} }, update);
+  write(
+    { data: bundle.data, metadata: bundle.metadata ?? {}, transient: displayId ? { display_id: displayId } : {} },
+    update,
+  );
 };
 
 let sink: DisplaySink = kernelSink;
@@ -91,26 +99,39 @@ function cellText(v: unknown): string {
 }
 
 /** A table as an HTML bundle with an aligned text twin. Columns default to the first row's keys. */
-export function tableBundle(rows: readonly Record<string, unknown>[], options: { title?: string; columns?: string[] } = {}): DisplayBundle {
+export function tableBundle(
+  rows: readonly Record<string, unknown>[],
+  options: { title?: string; columns?: string[] } = {},
+): DisplayBundle {
   const columns = options.columns ?? Object.keys(rows[0] ?? {});
   const raw = rows.map((r) => columns.map((c) => cellText(r[c])));
   // The text form keeps one line per row (a newline inside a cell is shown as "\n");
   // the HTML form keeps the newlines themselves (white-space: pre-wrap).
   const cells = raw.map((row) => row.map((v) => v.replace(/\n/g, "\\n")));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const text = [options.title, line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)]
-    .filter((l): l is string => l !== undefined).join("\n");
+    .filter((l): l is string => l !== undefined)
+    .join("\n");
   const html = [
     options.title ? `<p><b>${escapeHtml(options.title)}</b></p>` : "",
-    "<table><thead><tr>", ...columns.map((c) => `<th>${escapeHtml(c)}</th>`), "</tr></thead><tbody style=\"white-space: pre-wrap; text-align: left\">",
+    "<table><thead><tr>",
+    ...columns.map((c) => `<th>${escapeHtml(c)}</th>`),
+    '</tr></thead><tbody style="white-space: pre-wrap; text-align: left">',
     ...raw.map((row) => `<tr>${row.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`),
     "</tbody></table>",
   ].join("");
   return { data: { "text/html": html, "text/plain": text } };
 }
 
-export function showTable(rows: readonly Record<string, unknown>[], options: { title?: string; columns?: string[] } = {}): void {
+export function showTable(
+  rows: readonly Record<string, unknown>[],
+  options: { title?: string; columns?: string[] } = {},
+): void {
   sink(tableBundle(rows, options));
 }
 

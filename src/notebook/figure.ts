@@ -23,7 +23,8 @@ export interface PlotlyFigure {
 function titleOf(fig: PlotlyFigure): string {
   const t = fig.layout?.title;
   if (typeof t === "string") return t;
-  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") return (t as { text: string }).text;
+  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string")
+    return (t as { text: string }).text;
   return "figure";
 }
 

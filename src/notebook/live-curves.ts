@@ -12,7 +12,11 @@ export class LiveCurves {
   private lastDraw = 0;
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly title: string, private readonly axes: { x: string; y: string }, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly title: string,
+    private readonly axes: { x: string; y: string },
+    private readonly intervalMs = 1000,
+  ) {}
 
   /** Adds a point to a named curve; redraws if the last redraw is older than intervalMs. */
   add(name: string, x: number, y: number): void {
@@ -29,7 +33,11 @@ export class LiveCurves {
 
   /** The curves as a plotly figure. */
   figure() {
-    return lineChart(this.title, [...this.series].map(([name, s]) => ({ name, x: s.x, y: s.y })), this.axes);
+    return lineChart(
+      this.title,
+      [...this.series].map(([name, s]) => ({ name, x: s.x, y: s.y })),
+      this.axes,
+    );
   }
 
   /** Draws the final state, including a static PNG. */

@@ -10,8 +10,14 @@ import { projectPath } from "../runtime/paths";
 
 const IDLE_CLOSE_MS = 60_000;
 const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-quic",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
 ];
 
 let browser: Promise<Browser> | undefined;
@@ -30,17 +36,22 @@ export function chromiumPath(): string | undefined {
 async function getBrowser(): Promise<Browser> {
   if (!browser) {
     const executablePath = chromiumPath();
-    if (!executablePath) throw new Error("no Chromium found: run `npm run setup -- --browser` or set WORKBOOK_CHROMIUM");
+    if (!executablePath)
+      throw new Error("no Chromium found: run `npm run setup -- --browser` or set WORKBOOK_CHROMIUM");
     const { chromium } = await import("playwright-core");
     browser = chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
-    browser.catch(() => { browser = undefined; });
+    browser.catch(() => {
+      browser = undefined;
+    });
   }
   return browser;
 }
 
 function scheduleClose(): void {
   if (idleTimer) clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => { void closePngRenderer(); }, IDLE_CLOSE_MS);
+  idleTimer = setTimeout(() => {
+    void closePngRenderer();
+  }, IDLE_CLOSE_MS);
   idleTimer.unref(); // never keeps a script alive
 }
 
@@ -57,16 +68,24 @@ export async function renderFigurePng(fig: PlotlyFigure, size = { width: 720, he
   const page = await (await getBrowser()).newPage();
   try {
     await page.addScriptTag({ path: projectPath("node_modules", "plotly.js-dist-min", "plotly.min.js") });
-    const dataUrl = await page.evaluate(async ({ fig, size }) => {
-      // This function runs inside the browser page (tslab compiles without the DOM types, hence `any`).
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const page = globalThis as unknown as { Plotly: any; document: any };
-      const Plotly = page.Plotly;
-      const div = page.document.createElement("div");
-      page.document.body.appendChild(div);
-      await Plotly.newPlot(div, fig.data, { ...fig.layout, width: size.width, height: size.height }, { staticPlot: true });
-      return Plotly.toImage(div, { format: "png", width: size.width, height: size.height }) as Promise<string>;
-    }, { fig, size });
+    const dataUrl = await page.evaluate(
+      async ({ fig, size }) => {
+        // This function runs inside the browser page (tslab compiles without the DOM types, hence `any`).
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const page = globalThis as unknown as { Plotly: any; document: any };
+        const Plotly = page.Plotly;
+        const div = page.document.createElement("div");
+        page.document.body.appendChild(div);
+        await Plotly.newPlot(
+          div,
+          fig.data,
+          { ...fig.layout, width: size.width, height: size.height },
+          { staticPlot: true },
+        );
+        return Plotly.toImage(div, { format: "png", width: size.width, height: size.height }) as Promise<string>;
+      },
+      { fig, size },
+    );
     return Buffer.from(dataUrl.slice(dataUrl.indexOf(",") + 1), "base64");
   } finally {
     await page.close().catch(() => undefined);

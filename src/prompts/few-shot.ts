@@ -66,15 +66,30 @@ export interface FewShotPrompt<T extends ShotExample = ShotExample> {
   remaining: number;
 }
 
-const OPTION_KEYS = ["shots", "contextWindow", "seed", "separator", "sameTemplate", "balanceLabels", "reserve", "onOverflow"];
+const OPTION_KEYS = [
+  "shots",
+  "contextWindow",
+  "seed",
+  "separator",
+  "sameTemplate",
+  "balanceLabels",
+  "reserve",
+  "onOverflow",
+];
 
 /** `count` candidates drawn with the generator, in turn from each label when balanced. */
-function drawExamples<T extends ShotExample>(candidates: readonly T[], count: number, rng: SeededRandom, balanced: boolean): T[] {
+function drawExamples<T extends ShotExample>(
+  candidates: readonly T[],
+  count: number,
+  rng: SeededRandom,
+  balanced: boolean,
+): T[] {
   if (!balanced) return rng.shuffle(candidates).slice(0, count);
   const byLabel = new Map<string, T[]>();
   for (const c of candidates) {
     const list = byLabel.get(c.label);
-    if (list) list.push(c); else byLabel.set(c.label, [c]);
+    if (list) list.push(c);
+    else byLabel.set(c.label, [c]);
   }
   const queues = [...byLabel.keys()].sort().map((label) => rng.shuffle(byLabel.get(label)!));
   const chosen: T[] = [];
@@ -88,25 +103,41 @@ function drawExamples<T extends ShotExample>(candidates: readonly T[], count: nu
 }
 
 /** A k-shot prompt for one test example from a pool of solved examples; see the header. */
-export function buildFewShotPrompt<T extends ShotExample>(test: ShotExample, pool: readonly T[], tokenizer: TokenCounter, options: FewShotOptions): FewShotPrompt<T> {
+export function buildFewShotPrompt<T extends ShotExample>(
+  test: ShotExample,
+  pool: readonly T[],
+  tokenizer: TokenCounter,
+  options: FewShotOptions,
+): FewShotPrompt<T> {
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new Error(`buildFewShotPrompt: unknown option "${key}"; the options are ${OPTION_KEYS.join(", ")}.`);
+    if (!OPTION_KEYS.includes(key))
+      throw new Error(`buildFewShotPrompt: unknown option "${key}"; the options are ${OPTION_KEYS.join(", ")}.`);
   }
   const { shots, contextWindow } = options;
-  if (!Number.isInteger(shots) || shots < 0) throw new Error(`buildFewShotPrompt: shots must be a whole number >= 0, got ${shots}.`);
-  if (!Number.isInteger(contextWindow) || contextWindow <= 0) throw new Error(`buildFewShotPrompt: contextWindow must be a positive whole number of tokens, got ${contextWindow}.`);
+  if (!Number.isInteger(shots) || shots < 0)
+    throw new Error(`buildFewShotPrompt: shots must be a whole number >= 0, got ${shots}.`);
+  if (!Number.isInteger(contextWindow) || contextWindow <= 0)
+    throw new Error(
+      `buildFewShotPrompt: contextWindow must be a positive whole number of tokens, got ${contextWindow}.`,
+    );
   const separator = options.separator ?? "\n\n";
   const reserve = options.reserve ?? tokenizer.encode(test.completion).length;
-  if (!Number.isInteger(reserve) || reserve < 0) throw new Error(`buildFewShotPrompt: reserve must be a whole number >= 0, got ${reserve}.`);
+  if (!Number.isInteger(reserve) || reserve < 0)
+    throw new Error(`buildFewShotPrompt: reserve must be a whole number >= 0, got ${reserve}.`);
   const onOverflow = options.onOverflow ?? "error";
-  if (onOverflow !== "error" && onOverflow !== "trim") throw new Error(`buildFewShotPrompt: onOverflow must be "error" or "trim", got ${JSON.stringify(onOverflow)}.`);
+  if (onOverflow !== "error" && onOverflow !== "trim")
+    throw new Error(`buildFewShotPrompt: onOverflow must be "error" or "trim", got ${JSON.stringify(onOverflow)}.`);
 
   const sameTemplate = options.sameTemplate ?? true;
-  const candidates = pool.filter((e) => e.sourceId !== test.sourceId && (!sameTemplate || e.templateId === test.templateId));
+  const candidates = pool.filter(
+    (e) => e.sourceId !== test.sourceId && (!sameTemplate || e.templateId === test.templateId),
+  );
   if (candidates.length < shots) {
-    throw new Error(`buildFewShotPrompt: a ${shots}-shot prompt needs ${shots} examples, but the pool has ${candidates.length}` +
-      `${sameTemplate ? ` of template "${test.templateId}"` : ""} (other than ${test.sourceId} itself). Ask for fewer shots` +
-      `${sameTemplate ? ", or pass { sameTemplate: false } to use examples of every template" : ""}.`);
+    throw new Error(
+      `buildFewShotPrompt: a ${shots}-shot prompt needs ${shots} examples, but the pool has ${candidates.length}` +
+        `${sameTemplate ? ` of template "${test.templateId}"` : ""} (other than ${test.sourceId} itself). Ask for fewer shots` +
+        `${sameTemplate ? ", or pass { sameTemplate: false } to use examples of every template" : ""}.`,
+    );
   }
   const rng = new SeededRandom(options.seed ?? 0).fork(`few-shot/${test.templateId}/${test.sourceId}`);
   const chosen = drawExamples(candidates, shots, rng, options.balanceLabels ?? true);
@@ -121,18 +152,23 @@ export function buildFewShotPrompt<T extends ShotExample>(test: ShotExample, poo
   let built = assemble(used);
   if (!fits(built.tokens)) {
     // Drop examples from the front until the prompt fits, to learn how many would.
-    let trimmed = used, attempt = built;
+    let trimmed = used,
+      attempt = built;
     while (trimmed.length > 0 && !fits(attempt.tokens)) {
       trimmed = trimmed.slice(1);
       attempt = assemble(trimmed);
     }
     if (!fits(attempt.tokens)) {
-      throw new Error(`buildFewShotPrompt: the test prompt of ${test.sourceId} alone is ${testPromptTokens} tokens; with ${reserve} kept for the answer ` +
-        `it does not fit the context window of ${contextWindow}. Use a model with a longer context, or shorten the text (e.g. filter out long reviews).`);
+      throw new Error(
+        `buildFewShotPrompt: the test prompt of ${test.sourceId} alone is ${testPromptTokens} tokens; with ${reserve} kept for the answer ` +
+          `it does not fit the context window of ${contextWindow}. Use a model with a longer context, or shorten the text (e.g. filter out long reviews).`,
+      );
     }
     if (onOverflow === "error") {
-      throw new Error(`buildFewShotPrompt: the ${shots}-shot prompt for ${test.sourceId} is ${built.tokens} tokens; with ${reserve} kept for the answer it does not fit ` +
-        `the context window of ${contextWindow}. ${trimmed.length} shot${trimmed.length === 1 ? "" : "s"} would fit: ask for fewer, or pass { onOverflow: "trim" } to drop examples until it fits.`);
+      throw new Error(
+        `buildFewShotPrompt: the ${shots}-shot prompt for ${test.sourceId} is ${built.tokens} tokens; with ${reserve} kept for the answer it does not fit ` +
+          `the context window of ${contextWindow}. ${trimmed.length} shot${trimmed.length === 1 ? "" : "s"} would fit: ask for fewer, or pass { onOverflow: "trim" } to drop examples until it fits.`,
+      );
     }
     used = trimmed;
     built = attempt;
@@ -156,7 +192,10 @@ export function buildFewShotPrompt<T extends ShotExample>(test: ShotExample, poo
 export function fewShotBudget(p: FewShotPrompt): { part: string; tokens: number; "share of window": string }[] {
   const pct = (t: number) => `${((100 * t) / p.contextWindow).toFixed(1)}%`;
   const rows: [string, number][] = [
-    [`${p.examples.length} example${p.examples.length === 1 ? "" : "s"}${p.dropped ? ` (${p.dropped} dropped to fit)` : ""}`, p.exampleTokens],
+    [
+      `${p.examples.length} example${p.examples.length === 1 ? "" : "s"}${p.dropped ? ` (${p.dropped} dropped to fit)` : ""}`,
+      p.exampleTokens,
+    ],
     ["test prompt", p.testPromptTokens],
     ["whole prompt", p.promptTokens],
     ["kept for the answer", p.reserve],

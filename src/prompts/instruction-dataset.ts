@@ -47,31 +47,46 @@ export interface InstructionDatasetConfig {
 const CONFIG_KEYS = ["templates", "mode", "seed", "skipUnrenderable", "onSkip"];
 
 /** The records of a DataFrame or an array, each with a string sourceId and label, sourceIds unique. */
-function sourceRecords(data: DataFrame | readonly TemplateRecord[]): (TemplateRecord & { sourceId: string; label: string })[] {
+function sourceRecords(
+  data: DataFrame | readonly TemplateRecord[],
+): (TemplateRecord & { sourceId: string; label: string })[] {
   const rows = (Array.isArray(data) ? data : frameRecords(data as DataFrame)) as Record<string, unknown>[];
   const seen = new Set<string>();
   return rows.map((r, i) => {
     for (const key of ["sourceId", "label"]) {
       if (r[key] === undefined || r[key] === null || String(r[key]) === "") {
-        throw new Error(`buildInstructionDataset: record ${i + 1} has no ${key} (its fields: ${Object.keys(r).join(", ")}). ` +
-          "Every record needs a unique sourceId (to keep its examples in one split) and a label (to stratify the split); the loaders in src/data give both.");
+        throw new Error(
+          `buildInstructionDataset: record ${i + 1} has no ${key} (its fields: ${Object.keys(r).join(", ")}). ` +
+            "Every record needs a unique sourceId (to keep its examples in one split) and a label (to stratify the split); the loaders in src/data give both.",
+        );
       }
     }
     const sourceId = String(r.sourceId);
-    if (seen.has(sourceId)) throw new Error(`buildInstructionDataset: the sourceId ${JSON.stringify(sourceId)} appears twice (record ${i + 1}); each record needs its own.`);
+    if (seen.has(sourceId))
+      throw new Error(
+        `buildInstructionDataset: the sourceId ${JSON.stringify(sourceId)} appears twice (record ${i + 1}); each record needs its own.`,
+      );
     seen.add(sourceId);
     return { ...r, sourceId, label: String(r.label) };
   });
 }
 
 /** Renders the templates over the records: the instruction dataset, in record order. */
-export function buildInstructionDataset(data: DataFrame | readonly TemplateRecord[], config: InstructionDatasetConfig): InstructionExample[] {
+export function buildInstructionDataset(
+  data: DataFrame | readonly TemplateRecord[],
+  config: InstructionDatasetConfig,
+): InstructionExample[] {
   for (const key of Object.keys(config)) {
-    if (!CONFIG_KEYS.includes(key)) throw new Error(`buildInstructionDataset: unknown option "${key}"; the options are ${CONFIG_KEYS.join(", ")}.`);
+    if (!CONFIG_KEYS.includes(key))
+      throw new Error(`buildInstructionDataset: unknown option "${key}"; the options are ${CONFIG_KEYS.join(", ")}.`);
   }
   const mode = config.mode ?? "one-per-record";
-  if (mode !== "one-per-record" && mode !== "all-per-record") throw new Error(`buildInstructionDataset: mode must be "one-per-record" or "all-per-record", got ${JSON.stringify(mode)}.`);
-  if (!Array.isArray(config.templates) || config.templates.length === 0) throw new Error("buildInstructionDataset: give at least one template (an id or a template) in templates.");
+  if (mode !== "one-per-record" && mode !== "all-per-record")
+    throw new Error(
+      `buildInstructionDataset: mode must be "one-per-record" or "all-per-record", got ${JSON.stringify(mode)}.`,
+    );
+  if (!Array.isArray(config.templates) || config.templates.length === 0)
+    throw new Error("buildInstructionDataset: give at least one template (an id or a template) in templates.");
   const templates = resolveTemplates(config.templates);
   const rng = new SeededRandom(config.seed ?? 0).fork("templates");
   const examples: InstructionExample[] = [];
@@ -82,7 +97,14 @@ export function buildInstructionDataset(data: DataFrame | readonly TemplateRecor
     for (const template of chosen) {
       try {
         const { prompt, completion } = renderTemplate(template, record);
-        examples.push({ prompt, completion, label: record.label, templateId: template.id, sourceId: record.sourceId, task: template.task });
+        examples.push({
+          prompt,
+          completion,
+          label: record.label,
+          templateId: template.id,
+          sourceId: record.sourceId,
+          task: template.task,
+        });
       } catch (err) {
         if (!(err instanceof TemplateRenderError) || !config.skipUnrenderable) throw err;
         skipped.push(err);
@@ -91,12 +113,18 @@ export function buildInstructionDataset(data: DataFrame | readonly TemplateRecor
     }
   }
   if (skipped.length > 0 && !config.onSkip) {
-    notify("buildInstructionDataset", `left out ${skipped.length} example${skipped.length === 1 ? "" : "s"} that could not be rendered; the first: ${skipped[0].message}`);
+    notify(
+      "buildInstructionDataset",
+      `left out ${skipped.length} example${skipped.length === 1 ? "" : "s"} that could not be rendered; the first: ${skipped[0].message}`,
+    );
   }
   return examples;
 }
 
 /** Rows for showTable: the given templates rendered on one record, to compare their phrasings. */
-export function previewTemplates(record: TemplateRecord, templates: readonly (string | PromptTemplate)[]): { template: string; prompt: string; completion: string }[] {
+export function previewTemplates(
+  record: TemplateRecord,
+  templates: readonly (string | PromptTemplate)[],
+): { template: string; prompt: string; completion: string }[] {
   return resolveTemplates(templates).map((t) => ({ template: t.id, ...renderTemplate(t, record) }));
 }

@@ -20,7 +20,11 @@ function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj).filter((k) => obj[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(",")}}`;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -32,8 +36,10 @@ export function defineTemplate(spec: TemplateSpec, options: { replace?: boolean 
   if (existing) {
     if (definitions.get(template.id) === canonical(spec)) return existing;
     if (!options.replace) {
-      throw new Error(`Template "${template.id}": the id is taken by a ${existing.collection} template (task ${existing.task}). ` +
-        "Choose another id, or pass { replace: true } to replace it.");
+      throw new Error(
+        `Template "${template.id}": the id is taken by a ${existing.collection} template (task ${existing.task}). ` +
+          "Choose another id, or pass { replace: true } to replace it.",
+      );
     }
   }
   registry.set(template.id, template);
@@ -50,7 +56,10 @@ export function removeTemplate(id: string): boolean {
 /** The registered template with this id; an unknown id is an error listing the ids. */
 export function getTemplate(id: string): PromptTemplate {
   const t = registry.get(id);
-  if (!t) throw new Error(`No template "${id}"${didYouMean(id, [...registry.keys()])}. The templates are: ${[...registry.keys()].join(", ")}.`);
+  if (!t)
+    throw new Error(
+      `No template "${id}"${didYouMean(id, [...registry.keys()])}. The templates are: ${[...registry.keys()].join(", ")}.`,
+    );
   return t;
 }
 
@@ -72,11 +81,13 @@ export interface TemplateFilter {
 
 /** Registered templates, in the order they were defined, filtered. */
 export function listTemplates(filter: TemplateFilter = {}): PromptTemplate[] {
-  return [...registry.values()].filter((t) =>
-    (filter.task === undefined || t.task === filter.task) &&
-    (filter.collection === undefined || t.collection === filter.collection) &&
-    (filter.originalTask === undefined || t.originalTask === filter.originalTask) &&
-    (filter.fields === undefined || t.fields.every((f) => filter.fields!.includes(f))));
+  return [...registry.values()].filter(
+    (t) =>
+      (filter.task === undefined || t.task === filter.task) &&
+      (filter.collection === undefined || t.collection === filter.collection) &&
+      (filter.originalTask === undefined || t.originalTask === filter.originalTask) &&
+      (filter.fields === undefined || t.fields.every((f) => filter.fields!.includes(f))),
+  );
 }
 
 /** Rows for showTable: one per template with its task, fields, answers and metric. */

@@ -20,7 +20,8 @@
 import { didYouMean as closestName } from "../util/config";
 
 /** What a template asks for. The shipped tasks are named here; a user's template may name another. */
-export type TemplateTask = "sentiment-classification" | "rating-prediction" | "review-generation" | "headline-generation" | (string & {});
+export type TemplateTask =
+  "sentiment-classification" | "rating-prediction" | "review-generation" | "headline-generation" | (string & {});
 
 /** How an answer is scored: exact match among choices, word overlap with the reference, or not at all. */
 export type TemplateMetric = "accuracy" | "rouge-like" | "none";
@@ -67,7 +68,19 @@ export const TEMPLATE_FIELDS: readonly string[] = ["text", "label", "rating", "t
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SPEC_KEYS = ["id", "task", "instruction", "completion", "answerChoices", "answerField", "answerMap", "metric", "originalTask", "collection", "extraFields"];
+const SPEC_KEYS = [
+  "id",
+  "task",
+  "instruction",
+  "completion",
+  "answerChoices",
+  "answerField",
+  "answerMap",
+  "metric",
+  "originalTask",
+  "collection",
+  "extraFields",
+];
 const METRICS: readonly TemplateMetric[] = ["accuracy", "rouge-like", "none"];
 
 /** The placeholder names in a template string, in order, each once. */
@@ -86,33 +99,56 @@ export function didYouMean(name: string, known: readonly string[]): string {
 /** Checks a spec and returns the frozen template; throws a message naming the template and the problem. */
 export function checkTemplate(spec: TemplateSpec): PromptTemplate {
   const where = `Template ${JSON.stringify(spec?.id ?? "(no id)")}`;
-  const fail: (msg: string) => never = (msg) => { throw new Error(`${where}: ${msg}`); };
-  if (typeof spec !== "object" || spec === null) throw new Error("A template is an object with id, task, instruction, completion, metric and originalTask.");
-  for (const key of Object.keys(spec)) if (!SPEC_KEYS.includes(key)) fail(`unknown field "${key}"${didYouMean(key, SPEC_KEYS)}; the fields are ${SPEC_KEYS.join(", ")}.`);
-  if (typeof spec.id !== "string" || !/^[a-z0-9][a-z0-9._-]*$/.test(spec.id)) fail("id must be lowercase letters, digits, \"-\", \"_\" or \".\", starting with a letter or digit.");
-  if (typeof spec.task !== "string" || spec.task.trim() === "") fail("task must name the task, e.g. \"sentiment-classification\".");
-  if (typeof spec.instruction !== "string" || spec.instruction.trim() === "") fail("instruction must be the prompt text.");
-  if (typeof spec.completion !== "string" || spec.completion.trim() === "") fail("completion must say what follows the prompt, e.g. \"{{answer}}\" or \"{{text}}\".");
-  if (/\s$/.test(spec.instruction)) fail("instruction ends with whitespace; end it without, as the completion brings its own leading space.");
-  if (/^\s/.test(spec.completion)) fail("completion starts with whitespace; the renderer adds exactly one space before it.");
-  if (!METRICS.includes(spec.metric)) fail(`metric must be one of ${METRICS.join(", ")}, got ${JSON.stringify(spec.metric)}.`);
-  if (typeof spec.originalTask !== "boolean") fail("originalTask must be true or false: does the template ask for the task the dataset was made for?");
+  const fail: (msg: string) => never = (msg) => {
+    throw new Error(`${where}: ${msg}`);
+  };
+  if (typeof spec !== "object" || spec === null)
+    throw new Error("A template is an object with id, task, instruction, completion, metric and originalTask.");
+  for (const key of Object.keys(spec))
+    if (!SPEC_KEYS.includes(key))
+      fail(`unknown field "${key}"${didYouMean(key, SPEC_KEYS)}; the fields are ${SPEC_KEYS.join(", ")}.`);
+  if (typeof spec.id !== "string" || !/^[a-z0-9][a-z0-9._-]*$/.test(spec.id))
+    fail('id must be lowercase letters, digits, "-", "_" or ".", starting with a letter or digit.');
+  if (typeof spec.task !== "string" || spec.task.trim() === "")
+    fail('task must name the task, e.g. "sentiment-classification".');
+  if (typeof spec.instruction !== "string" || spec.instruction.trim() === "")
+    fail("instruction must be the prompt text.");
+  if (typeof spec.completion !== "string" || spec.completion.trim() === "")
+    fail('completion must say what follows the prompt, e.g. "{{answer}}" or "{{text}}".');
+  if (/\s$/.test(spec.instruction))
+    fail("instruction ends with whitespace; end it without, as the completion brings its own leading space.");
+  if (/^\s/.test(spec.completion))
+    fail("completion starts with whitespace; the renderer adds exactly one space before it.");
+  if (!METRICS.includes(spec.metric))
+    fail(`metric must be one of ${METRICS.join(", ")}, got ${JSON.stringify(spec.metric)}.`);
+  if (typeof spec.originalTask !== "boolean")
+    fail("originalTask must be true or false: does the template ask for the task the dataset was made for?");
   const extra = spec.extraFields ?? [];
-  for (const f of extra) if (typeof f !== "string" || !NAME.test(f)) fail(`extraFields: ${JSON.stringify(f)} is not a column name.`);
+  for (const f of extra)
+    if (typeof f !== "string" || !NAME.test(f)) fail(`extraFields: ${JSON.stringify(f)} is not a column name.`);
   const known = [...TEMPLATE_FIELDS, ...extra];
 
-  for (const [part, text] of [["instruction", spec.instruction], ["completion", spec.completion]] as const) {
+  for (const [part, text] of [
+    ["instruction", spec.instruction],
+    ["completion", spec.completion],
+  ] as const) {
     // Braces left after removing well-formed placeholders are a typo such as "{{text}" or "{text}}".
     const rest = text.replace(PLACEHOLDER, "");
-    if (/\{\{|\}\}/.test(rest)) fail(`${part} has a malformed placeholder near ${JSON.stringify(rest.slice(Math.max(0, rest.search(/\{\{|\}\}/) - 10)).slice(0, 30))}; write {{field}}.`);
+    if (/\{\{|\}\}/.test(rest))
+      fail(
+        `${part} has a malformed placeholder near ${JSON.stringify(rest.slice(Math.max(0, rest.search(/\{\{|\}\}/) - 10)).slice(0, 30))}; write {{field}}.`,
+      );
     for (const name of placeholders(text)) {
       if (name === "answer") {
-        if (part === "instruction") fail("{{answer}} in the instruction would give the answer away; use it in the completion.");
+        if (part === "instruction")
+          fail("{{answer}} in the instruction would give the answer away; use it in the completion.");
         continue;
       }
       if (!NAME.test(name) || !known.includes(name)) {
-        fail(`unknown placeholder {{${name}}} in the ${part}${didYouMean(name, [...known, "answer"])}. Placeholders name a field: ${known.join(", ")}, or {{answer}} in the completion` +
-          (extra.length ? "." : "; for a column of your own data, list it in extraFields."));
+        fail(
+          `unknown placeholder {{${name}}} in the ${part}${didYouMean(name, [...known, "answer"])}. Placeholders name a field: ${known.join(", ")}, or {{answer}} in the completion` +
+            (extra.length ? "." : "; for a column of your own data, list it in extraFields."),
+        );
       }
     }
   }
@@ -120,23 +156,32 @@ export function checkTemplate(spec: TemplateSpec): PromptTemplate {
   const choices = spec.answerChoices;
   if (choices !== undefined) {
     if (!Array.isArray(choices) || choices.length < 2) fail("answerChoices must list at least two answers.");
-    for (const c of choices!) if (typeof c !== "string" || c === "" || c !== c.trim()) fail(`answerChoices: ${JSON.stringify(c)} must be text without spaces at its ends.`);
+    for (const c of choices!)
+      if (typeof c !== "string" || c === "" || c !== c.trim())
+        fail(`answerChoices: ${JSON.stringify(c)} must be text without spaces at its ends.`);
     if (new Set(choices).size !== choices!.length) fail("answerChoices lists an answer twice.");
   }
-  if (spec.metric === "accuracy" && !choices) fail("metric \"accuracy\" needs answerChoices, the answers it picks among.");
+  if (spec.metric === "accuracy" && !choices)
+    fail('metric "accuracy" needs answerChoices, the answers it picks among.');
   if (usesAnswer) {
-    if (!spec.answerField) fail("the completion uses {{answer}}; say which record field it comes from in answerField (e.g. \"label\").");
+    if (!spec.answerField)
+      fail('the completion uses {{answer}}; say which record field it comes from in answerField (e.g. "label").');
     if (!choices) fail("the completion uses {{answer}}; list the possible answers in answerChoices.");
   } else if (spec.answerField !== undefined || spec.answerMap !== undefined) {
     fail("answerField and answerMap are only used by {{answer}}, which the completion does not contain.");
   }
-  if (spec.answerField !== undefined && !known.includes(spec.answerField)) fail(`answerField "${spec.answerField}" is not a field${didYouMean(spec.answerField, known)}; the fields are ${known.join(", ")}.`);
+  if (spec.answerField !== undefined && !known.includes(spec.answerField))
+    fail(
+      `answerField "${spec.answerField}" is not a field${didYouMean(spec.answerField, known)}; the fields are ${known.join(", ")}.`,
+    );
   if (spec.answerMap !== undefined) {
     for (const [from, to] of Object.entries(spec.answerMap)) {
-      if (!choices!.includes(to)) fail(`answerMap sends "${from}" to "${to}", which is not one of answerChoices (${choices!.join(", ")}).`);
+      if (!choices!.includes(to))
+        fail(`answerMap sends "${from}" to "${to}", which is not one of answerChoices (${choices!.join(", ")}).`);
     }
   }
-  if (spec.collection !== undefined && (typeof spec.collection !== "string" || spec.collection === "")) fail("collection must be a non-empty name.");
+  if (spec.collection !== undefined && (typeof spec.collection !== "string" || spec.collection === ""))
+    fail("collection must be a non-empty name.");
 
   const fields: string[] = [];
   for (const name of [...placeholders(spec.instruction), ...placeholders(spec.completion)]) {
@@ -158,7 +203,12 @@ export type TemplateRecord = object;
 
 /** The error of rendering one template on one record. */
 export class TemplateRenderError extends Error {
-  constructor(readonly templateId: string, readonly sourceId: string, readonly field: string, problem: string) {
+  constructor(
+    readonly templateId: string,
+    readonly sourceId: string,
+    readonly field: string,
+    problem: string,
+  ) {
     super(`Template "${templateId}" on record ${sourceId}: ${problem}`);
     this.name = "TemplateRenderError";
   }
@@ -167,12 +217,22 @@ export class TemplateRenderError extends Error {
 function fieldText(template: PromptTemplate, record: TemplateRecord, field: string, sourceId: string): string {
   const v = (record as Record<string, unknown>)[field];
   if (v === undefined || v === null || (typeof v === "number" && Number.isNaN(v))) {
-    throw new TemplateRenderError(template.id, sourceId, field, `the record has no field "${field}" (its fields: ${Object.keys(record).join(", ")}). ` +
-      `This template needs ${template.fields.join(", ")}; pick templates whose fields your data has (listTemplates({ fields: [...] })).`);
+    throw new TemplateRenderError(
+      template.id,
+      sourceId,
+      field,
+      `the record has no field "${field}" (its fields: ${Object.keys(record).join(", ")}). ` +
+        `This template needs ${template.fields.join(", ")}; pick templates whose fields your data has (listTemplates({ fields: [...] })).`,
+    );
   }
   const text = String(v).trim();
   if (text === "") {
-    throw new TemplateRenderError(template.id, sourceId, field, `the field "${field}" is empty. Leave such records out, or build the dataset with { skipUnrenderable: true }.`);
+    throw new TemplateRenderError(
+      template.id,
+      sourceId,
+      field,
+      `the field "${field}" is empty. Leave such records out, or build the dataset with { skipUnrenderable: true }.`,
+    );
   }
   return text;
 }
@@ -185,17 +245,23 @@ function fieldText(template: PromptTemplate, record: TemplateRecord, field: stri
 export function renderTemplate(template: PromptTemplate, record: TemplateRecord): RenderedPrompt {
   const id = (record as { sourceId?: unknown }).sourceId;
   const sourceId = id === undefined ? "(no sourceId)" : String(id);
-  const fill = (text: string): string => text.replace(PLACEHOLDER, (_, name: string) => {
-    if (name !== "answer") return fieldText(template, record, name, sourceId);
-    const field = template.answerField!;
-    const value = fieldText(template, record, field, sourceId);
-    const answer = template.answerMap ? template.answerMap[value] : value;
-    if (answer === undefined || !template.answerChoices!.includes(answer)) {
-      throw new TemplateRenderError(template.id, sourceId, field, `its ${field} ${JSON.stringify(value)} is not one of the answer choices ` +
-        `(${template.answerMap ? Object.keys(template.answerMap).join(", ") : template.answerChoices!.join(", ")}). ` +
-        `Use this template on records whose ${field} is one of those (e.g. filter out neutral reviews).`);
-    }
-    return answer;
-  });
+  const fill = (text: string): string =>
+    text.replace(PLACEHOLDER, (_, name: string) => {
+      if (name !== "answer") return fieldText(template, record, name, sourceId);
+      const field = template.answerField!;
+      const value = fieldText(template, record, field, sourceId);
+      const answer = template.answerMap ? template.answerMap[value] : value;
+      if (answer === undefined || !template.answerChoices!.includes(answer)) {
+        throw new TemplateRenderError(
+          template.id,
+          sourceId,
+          field,
+          `its ${field} ${JSON.stringify(value)} is not one of the answer choices ` +
+            `(${template.answerMap ? Object.keys(template.answerMap).join(", ") : template.answerChoices!.join(", ")}). ` +
+            `Use this template on records whose ${field} is one of those (e.g. filter out neutral reviews).`,
+        );
+      }
+      return answer;
+    });
   return { prompt: fill(template.instruction), completion: " " + fill(template.completion) };
 }

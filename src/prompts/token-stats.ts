@@ -50,7 +50,8 @@ export interface TokenStats {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
@@ -70,11 +71,17 @@ export function summarizeLengths(part: string, lengths: readonly number[], windo
 }
 
 /** Token lengths of the examples' prompts and completions against a context window. */
-export function tokenLengthStats(examples: readonly { prompt: string; completion: string }[], tokenizer: TokenCounter, options: TokenStatsOptions): TokenStats {
+export function tokenLengthStats(
+  examples: readonly { prompt: string; completion: string }[],
+  tokenizer: TokenCounter,
+  options: TokenStatsOptions,
+): TokenStats {
   const window = options.contextWindow;
   const extra = options.extraTokens ?? 1;
-  if (!Number.isInteger(window) || window <= 0) throw new Error(`tokenLengthStats: contextWindow must be a positive whole number of tokens, got ${window}.`);
-  if (!Number.isInteger(extra) || extra < 0) throw new Error(`tokenLengthStats: extraTokens must be a whole number >= 0, got ${extra}.`);
+  if (!Number.isInteger(window) || window <= 0)
+    throw new Error(`tokenLengthStats: contextWindow must be a positive whole number of tokens, got ${window}.`);
+  if (!Number.isInteger(extra) || extra < 0)
+    throw new Error(`tokenLengthStats: extraTokens must be a whole number >= 0, got ${extra}.`);
   const prompt = examples.map((e) => tokenizer.encode(e.prompt).length);
   const completion = examples.map((e) => tokenizer.encode(e.completion).length);
   // The whole example is tokenized as one text: at the seam, BPE may merge across prompt and completion.
@@ -86,7 +93,19 @@ export function tokenLengthStats(examples: readonly { prompt: string; completion
   ];
   const round = (x: number) => (Number.isNaN(x) ? "-" : Math.round(x * 10) / 10);
   const rows = summaries.map((s) => ({
-    part: s.part, min: round(s.min), median: round(s.median), p95: round(s.p95), max: round(s.max), mean: round(s.mean), [`over ${window}`]: s.over,
+    part: s.part,
+    min: round(s.min),
+    median: round(s.median),
+    p95: round(s.p95),
+    max: round(s.max),
+    mean: round(s.mean),
+    [`over ${window}`]: s.over,
   }));
-  return { contextWindow: window, lengths: { prompt, completion, total }, summaries, rows, truncated: summaries[2].over };
+  return {
+    contextWindow: window,
+    lengths: { prompt, completion, total },
+    summaries,
+    rows,
+    truncated: summaries[2].over,
+  };
 }

@@ -42,13 +42,22 @@ export function nativeUnavailableReason(status: NativeStatus | undefined): strin
   if (!status) return "setup has not built it on this machine yet: run `npm run setup`";
   if (status.ok) return undefined;
   // The first line only: a compiler's output follows it in .workbook/native-status.json.
-  const why = String(status.reason ?? "no reason recorded").split("\n")[0].replace(/[.:;]+$/, "").slice(0, 300);
+  const why = String(status.reason ?? "no reason recorded")
+    .split("\n")[0]
+    .replace(/[.:;]+$/, "")
+    .slice(0, 300);
   switch (status.stage) {
-    case "build": return `setup could not build the native TensorFlow addon (${why}); ` +
-      "the details are in .workbook/native-status.json, and `WORKBOOK_REBUILD_NATIVE=1 npm run setup` builds it again";
-    case "check": return `the native TensorFlow addon was built but failed its check (${why}); \`npm run setup\` checks it again`;
-    case "off": return "setup was told to skip it (--no-native or WORKBOOK_NO_NATIVE=1); run `npm run setup` without that to build it";
-    default: return `${why}; \`npm run setup\` tries again`;
+    case "build":
+      return (
+        `setup could not build the native TensorFlow addon (${why}); ` +
+        "the details are in .workbook/native-status.json, and `WORKBOOK_REBUILD_NATIVE=1 npm run setup` builds it again"
+      );
+    case "check":
+      return `the native TensorFlow addon was built but failed its check (${why}); \`npm run setup\` checks it again`;
+    case "off":
+      return "setup was told to skip it (--no-native or WORKBOOK_NO_NATIVE=1); run `npm run setup` without that to build it";
+    default:
+      return `${why}; \`npm run setup\` tries again`;
   }
 }
 
@@ -89,7 +98,9 @@ function loadNative(): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
   } catch (err) {
-    throw new Error(nativeUnavailableReason(readNativeStatus()) ?? String((err as Error).message).split("\n")[0], { cause: err });
+    throw new Error(nativeUnavailableReason(readNativeStatus()) ?? String((err as Error).message).split("\n")[0], {
+      cause: err,
+    });
   }
   return pkg;
 }
@@ -124,8 +135,10 @@ function requestedBackend(prefer?: BackendName): BackendName | undefined {
   const env = process.env.WORKBOOK_BACKEND as BackendName | undefined;
   const asked = prefer ?? (env || undefined);
   if (asked !== undefined && !BACKEND_ORDER.includes(asked)) {
-    throw new Error(`Unknown backend "${asked}" (from ${prefer ? "initBackend's prefer" : "WORKBOOK_BACKEND"}): ` +
-      `use one of ${BACKEND_ORDER.join(", ")}.`);
+    throw new Error(
+      `Unknown backend "${asked}" (from ${prefer ? "initBackend's prefer" : "WORKBOOK_BACKEND"}): ` +
+        `use one of ${BACKEND_ORDER.join(", ")}.`,
+    );
   }
   return asked;
 }

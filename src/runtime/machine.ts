@@ -22,7 +22,8 @@ export interface MachineInfo {
  */
 function fp32FlopsPerCycle(flags: string[]): { perCycle: number; note: string } {
   if (flags.includes("avx512f")) return { perCycle: 64, note: "AVX-512: 2 FMA units x 16 floats x 2" };
-  if (flags.includes("avx2") && flags.includes("fma")) return { perCycle: 32, note: "AVX2+FMA: 2 FMA units x 8 floats x 2" };
+  if (flags.includes("avx2") && flags.includes("fma"))
+    return { perCycle: 32, note: "AVX2+FMA: 2 FMA units x 8 floats x 2" };
   if (flags.includes("avx")) return { perCycle: 16, note: "AVX: 8-wide add + 8-wide multiply" };
   return { perCycle: 8, note: "SSE: 4-wide add + 4-wide multiply" };
 }

@@ -34,7 +34,10 @@ export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = Math.abs(bytes);
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   const s = u === 0 ? String(v) : v.toFixed(v < 10 ? 2 : 1);
   return `${bytes < 0 ? "-" : ""}${s} ${units[u]}`;
 }

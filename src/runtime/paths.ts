@@ -15,7 +15,9 @@ export function projectRoot(): string {
       if (fs.existsSync(pkg)) {
         try {
           if (JSON.parse(fs.readFileSync(pkg, "utf8")).name === PACKAGE_NAME) return (cached = dir);
-        } catch { /* unreadable package.json: keep walking */ }
+        } catch {
+          /* unreadable package.json: keep walking */
+        }
       }
       if (path.dirname(dir) === dir) break;
     }

@@ -12,7 +12,10 @@ export interface MatMulSpeed {
 }
 
 /** Times (n, n) x (n, n) float32 products on the active backend; the median of `repeats` runs after a warm-up. */
-export async function measureMatMul(sizes: readonly number[] = [64, 128, 256, 512], repeats = 10): Promise<MatMulSpeed[]> {
+export async function measureMatMul(
+  sizes: readonly number[] = [64, 128, 256, 512],
+  repeats = 10,
+): Promise<MatMulSpeed[]> {
   const out: MatMulSpeed[] = [];
   for (const n of sizes) {
     const a = tf.randomNormal([n, n], 0, 1, "float32", 1);

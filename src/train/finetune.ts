@@ -64,43 +64,47 @@ export interface FinetuneConfig {
 }
 
 /** The fine-tuning config's defaults and field rules (the lesson's hyperparameters reuse the rules). */
-export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>("FinetuneConfig", {
-  learningRate: 5e-4,
-  minLearningRateRatio: 0.1,
-  epochs: 4,
-  batchSize: 16,
-  gradAccumulation: 1,
-  maxLength: 128,
-  warmupFraction: 0.1,
-  weightDecay: 0.01,
-  beta1: 0.9,
-  beta2: 0.999,
-  gradClip: 1.0,
-  dropout: 0,
-  evalEvery: 0,
-  validationLimit: 0,
-  patience: 0,
-  checkpointEvery: 100,
-  seed: 0,
-}, {
-  learningRate: { type: "number", above: 0, hint: "fine-tuning a small model: try 1e-4 to 1e-3" },
-  minLearningRateRatio: { type: "number", min: 0, max: 1 },
-  epochs: { type: "integer", min: 1 },
-  batchSize: { type: "integer", min: 1 },
-  gradAccumulation: { type: "integer", min: 1 },
-  maxLength: { type: "integer", min: 1 },
-  warmupFraction: { type: "number", min: 0, below: 1 },
-  weightDecay: { type: "number", min: 0 },
-  beta1: { type: "number", min: 0, below: 1 },
-  beta2: { type: "number", min: 0, below: 1 },
-  gradClip: { type: "number", above: 0 },
-  dropout: { type: "number", min: 0, below: 1 },
-  evalEvery: { type: "integer", min: 0 },
-  validationLimit: { type: "integer", min: 0 },
-  patience: { type: "integer", min: 0 },
-  checkpointEvery: { type: "integer", min: 1 },
-  seed: { type: "integer" },
-});
+export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>(
+  "FinetuneConfig",
+  {
+    learningRate: 5e-4,
+    minLearningRateRatio: 0.1,
+    epochs: 4,
+    batchSize: 16,
+    gradAccumulation: 1,
+    maxLength: 128,
+    warmupFraction: 0.1,
+    weightDecay: 0.01,
+    beta1: 0.9,
+    beta2: 0.999,
+    gradClip: 1.0,
+    dropout: 0,
+    evalEvery: 0,
+    validationLimit: 0,
+    patience: 0,
+    checkpointEvery: 100,
+    seed: 0,
+  },
+  {
+    learningRate: { type: "number", above: 0, hint: "fine-tuning a small model: try 1e-4 to 1e-3" },
+    minLearningRateRatio: { type: "number", min: 0, max: 1 },
+    epochs: { type: "integer", min: 1 },
+    batchSize: { type: "integer", min: 1 },
+    gradAccumulation: { type: "integer", min: 1 },
+    maxLength: { type: "integer", min: 1 },
+    warmupFraction: { type: "number", min: 0, below: 1 },
+    weightDecay: { type: "number", min: 0 },
+    beta1: { type: "number", min: 0, below: 1 },
+    beta2: { type: "number", min: 0, below: 1 },
+    gradClip: { type: "number", above: 0 },
+    dropout: { type: "number", min: 0, below: 1 },
+    evalEvery: { type: "integer", min: 0 },
+    validationLimit: { type: "integer", min: 0 },
+    patience: { type: "integer", min: 0 },
+    checkpointEvery: { type: "integer", min: 1 },
+    seed: { type: "integer" },
+  },
+);
 
 /** The defaults (frozen). */
 export const DEFAULT_FINETUNE_CONFIG: Readonly<FinetuneConfig> = FINETUNE_CONFIG.defaults;
@@ -112,8 +116,27 @@ export function finetuneConfig(overrides: Partial<FinetuneConfig> & Record<strin
 
 export type FinetuneEvent =
   | { kind: "start"; steps: number; stepsPerEpoch: number; trainExamples: number; skipped: number; resumedAt: number }
-  | { kind: "step"; step: number; steps: number; epoch: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number }
-  | { kind: "eval"; step: number; epoch: number; validationLoss: number; validationAccuracy: number; invalid: number; best: boolean }
+  | {
+      kind: "step";
+      step: number;
+      steps: number;
+      epoch: number;
+      loss: number;
+      learningRate: number;
+      gradNorm: number;
+      tokensPerSecond: number;
+      elapsedSeconds: number;
+      etaSeconds: number;
+    }
+  | {
+      kind: "eval";
+      step: number;
+      epoch: number;
+      validationLoss: number;
+      validationAccuracy: number;
+      invalid: number;
+      best: boolean;
+    }
   | { kind: "checkpoint"; step: number; folder: string }
   | { kind: "early-stop"; step: number; bestStep: number }
   | { kind: "resume"; step: number };
@@ -173,17 +196,32 @@ export interface FinetuneResult {
 
 /** A copy of a model's weights in a new model, with a changed dropout (the only setting fine-tuning may change). */
 export function copyModel(base: GPT, dropout = base.config.dropout): GPT {
-  const weights = new Map([...base.params].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  const weights = new Map(
+    [...base.params].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }]),
+  );
   return new GPT({ ...base.config, dropout }, 0, weights);
 }
 
 /** Mean masked loss over tokenized examples (weighted by supervised tokens, as one big batch would). */
-export function maskedValidationLoss(model: GPT, examples: readonly TokenizedExample[], batchSize: number, padId: number): number {
+export function maskedValidationLoss(
+  model: GPT,
+  examples: readonly TokenizedExample[],
+  batchSize: number,
+  padId: number,
+): number {
   let total = 0;
   let count = 0;
   for (const batch of epochBatches(examples, { batchSize, seed: 0, epoch: 0, bucketByLength: false, padId })) {
     const n = supervisedTokens(batch);
-    total += tf.tidy(() => nextTokenLoss(model, tf.tensor2d(batch.inputIds, undefined, "int32"), tf.tensor2d(batch.lossMask)).dataSync()[0]) * n;
+    total +=
+      tf.tidy(
+        () =>
+          nextTokenLoss(
+            model,
+            tf.tensor2d(batch.inputIds, undefined, "int32"),
+            tf.tensor2d(batch.lossMask),
+          ).dataSync()[0],
+      ) * n;
     count += n;
   }
   return count === 0 ? NaN : total / count;
@@ -198,28 +236,71 @@ function supervisedTokens(batch: Batch): number {
 export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   const { config: c, tokenizer, onEvent = () => undefined } = args;
   const eos = tokenizer.eosTokenId;
-  if (eos === undefined) throw new Error("finetune: the tokenizer has no end-of-text token; the model needs one to learn where an answer stops.");
+  if (eos === undefined)
+    throw new Error(
+      "finetune: the tokenizer has no end-of-text token; the model needs one to learn where an answer stops.",
+    );
   const window = args.base.config.blockSize;
-  if (c.maxLength > window) throw new Error(`FinetuneConfig.maxLength is ${c.maxLength} but the model's context window is ${window}; use at most ${window}.`);
-  if (args.validation.length === 0) throw new Error("finetune: the validation split is empty; fine-tuning needs it to measure progress and pick the best model.");
+  if (c.maxLength > window)
+    throw new Error(
+      `FinetuneConfig.maxLength is ${c.maxLength} but the model's context window is ${window}; use at most ${window}.`,
+    );
+  if (args.validation.length === 0)
+    throw new Error(
+      "finetune: the validation split is empty; fine-tuning needs it to measure progress and pick the best model.",
+    );
 
   const alreadyTokenized = args.train.length > 0 && "inputIds" in args.train[0];
   const { examples: train, skipped } = alreadyTokenized
     ? { examples: args.train as readonly TokenizedExample[], skipped: 0 }
-    : tokenizeExamples(args.train as { prompt: string; completion: string }[], tokenizer as TextCodec & { eosTokenId: number }, { maxLength: c.maxLength, onTooLong: "skip" });
-  if (train.length === 0) throw new Error(`finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`);
-  const validationTokens = tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, { maxLength: window, onTooLong: "skip" }).examples;
+    : tokenizeExamples(
+        args.train as { prompt: string; completion: string }[],
+        tokenizer as TextCodec & { eosTokenId: number },
+        { maxLength: c.maxLength, onTooLong: "skip" },
+      );
+  if (train.length === 0)
+    throw new Error(
+      `finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`,
+    );
+  const validationTokens = tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, {
+    maxLength: window,
+    onTooLong: "skip",
+  }).examples;
   const validationSet = c.validationLimit > 0 ? args.validation.slice(0, c.validationLimit) : args.validation;
 
   const batchesPerEpoch = Math.ceil(train.length / c.batchSize);
   const stepsPerEpoch = Math.ceil(batchesPerEpoch / c.gradAccumulation);
   const totalSteps = stepsPerEpoch * c.epochs;
-  const schedule = { warmupSteps: Math.round(c.warmupFraction * totalSteps), totalSteps, learningRate: c.learningRate, minLearningRate: c.learningRate * c.minLearningRateRatio };
+  const schedule = {
+    warmupSteps: Math.round(c.warmupFraction * totalSteps),
+    totalSteps,
+    learningRate: c.learningRate,
+    minLearningRate: c.learningRate * c.minLearningRateRatio,
+  };
 
   const latest = path.join(args.outDir, "latest");
   const bestFolder = path.join(args.outDir, "best");
-  let state: FinetuneState = { step: 0, epoch: 0, batch: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], best: null, evaluationsSinceBest: 0, stoppedEarly: false };
-  const saved = (args.resume ?? true) ? readResumableRun<FinetuneState>(latest, c, "a fine-tuning run", "use another outDir, or pass resume: false to start over.") : undefined;
+  let state: FinetuneState = {
+    step: 0,
+    epoch: 0,
+    batch: 0,
+    tokensSeen: 0,
+    elapsedSeconds: 0,
+    config: c,
+    history: [],
+    best: null,
+    evaluationsSinceBest: 0,
+    stoppedEarly: false,
+  };
+  const saved =
+    (args.resume ?? true)
+      ? readResumableRun<FinetuneState>(
+          latest,
+          c,
+          "a fine-tuning run",
+          "use another outDir, or pass resume: false to start over.",
+        )
+      : undefined;
   const resuming = saved !== undefined;
   let model: GPT;
   if (saved) {
@@ -228,12 +309,25 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     loaded.dispose();
     state = saved;
   } else {
-    if (!(args.resume ?? true)) for (const folder of [latest, bestFolder]) fs.rmSync(folder, { recursive: true, force: true });
+    if (!(args.resume ?? true))
+      for (const folder of [latest, bestFolder]) fs.rmSync(folder, { recursive: true, force: true });
     model = copyModel(args.base, c.dropout);
   }
-  const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
+  const opt = new AdamW(model.params, {
+    learningRate: c.learningRate,
+    beta1: c.beta1,
+    beta2: c.beta2,
+    weightDecay: c.weightDecay,
+  });
   if (resuming) restoreOptimizer(opt, latest);
-  onEvent({ kind: "start", steps: totalSteps, stepsPerEpoch, trainExamples: train.length, skipped, resumedAt: state.step });
+  onEvent({
+    kind: "start",
+    steps: totalSteps,
+    stepsPerEpoch,
+    trainExamples: train.length,
+    skipped,
+    resumedAt: state.step,
+  });
   if (resuming) onEvent({ kind: "resume", step: state.step });
 
   const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
@@ -246,18 +340,35 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     const validationLoss = maskedValidationLoss(model, validationTokens, c.batchSize, eos);
     const report = evaluateByGeneration(model, tokenizer, validationSet).report;
     const record = state.history[state.history.length - 1];
-    if (record && record.step === state.step) { record.validationLoss = validationLoss; record.validationAccuracy = report.accuracy; }
+    if (record && record.step === state.step) {
+      record.validationLoss = validationLoss;
+      record.validationAccuracy = report.accuracy;
+    }
     // Better: a higher accuracy, or the same accuracy with a clearly lower loss (noise does not count).
-    const better = state.best === null || report.accuracy > state.best.validationAccuracy ||
+    const better =
+      state.best === null ||
+      report.accuracy > state.best.validationAccuracy ||
       (report.accuracy === state.best.validationAccuracy && validationLoss < state.best.validationLoss - 1e-3);
     if (better) {
       state.best = { step: state.step, validationAccuracy: report.accuracy, validationLoss };
       state.evaluationsSinceBest = 0;
-      saveCheckpoint(model, bestFolder, { overwrite: true, tokenizer, extraFiles: { "finetune.json": `${JSON.stringify({ ...state.best, config: c }, null, 1)}\n` } });
+      saveCheckpoint(model, bestFolder, {
+        overwrite: true,
+        tokenizer,
+        extraFiles: { "finetune.json": `${JSON.stringify({ ...state.best, config: c }, null, 1)}\n` },
+      });
     } else {
       state.evaluationsSinceBest += 1;
     }
-    onEvent({ kind: "eval", step: state.step, epoch: state.epoch + state.batch / batchesPerEpoch, validationLoss, validationAccuracy: report.accuracy, invalid: report.invalid, best: better });
+    onEvent({
+      kind: "eval",
+      step: state.step,
+      epoch: state.epoch + state.batch / batchesPerEpoch,
+      validationLoss,
+      validationAccuracy: report.accuracy,
+      invalid: report.invalid,
+      best: better,
+    });
   };
 
   const startStep = state.step;
@@ -276,9 +387,11 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         const { loss, grads, tokens } = accumulatedGradients(model, vars, nameOf, micro, step);
         if (!Number.isFinite(loss)) {
           tf.dispose([...grads.values()]);
-          throw new Error(`Fine-tuning stopped at step ${step} (epoch ${state.epoch + 1}): the loss is ${loss}. ` +
-            `The last good checkpoint (step ${readResumableState<FinetuneState>(latest)?.step ?? "none yet"}) is in ${latest}, and the best model so far in ${bestFolder}. ` +
-            "Lower learningRate or raise warmupFraction, then run again: it resumes from the last good checkpoint.");
+          throw new Error(
+            `Fine-tuning stopped at step ${step} (epoch ${state.epoch + 1}): the loss is ${loss}. ` +
+              `The last good checkpoint (step ${readResumableState<FinetuneState>(latest)?.step ?? "none yet"}) is in ${latest}, and the best model so far in ${bestFolder}. ` +
+              "Lower learningRate or raise warmupFraction, then run again: it resumes from the last good checkpoint.",
+          );
         }
         const lr = learningRateAt(step, schedule);
         const { grads: clipped, norm } = clipByGlobalNorm(grads, c.gradClip);
@@ -291,11 +404,29 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         const endOfEpoch = state.batch >= batches.length;
         const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
         state.elapsedSeconds = elapsed;
-        state.history.push({ step, epoch: state.epoch + state.batch / batches.length, trainLoss: loss, learningRate: lr });
+        state.history.push({
+          step,
+          epoch: state.epoch + state.batch / batches.length,
+          trainLoss: loss,
+          learningRate: lr,
+        });
         const rate = (step - startStep) / ((performance.now() - t0) / 1000); // optimizer steps per second
-        onEvent({ kind: "step", step, steps: totalSteps, epoch: state.epoch + state.batch / batches.length, loss, learningRate: lr, gradNorm: norm,
-          tokensPerSecond: (state.tokensSeen / Math.max(elapsed, 1e-9)), elapsedSeconds: elapsed, etaSeconds: (totalSteps - step) / rate });
-        if (endOfEpoch) { state.epoch += 1; state.batch = 0; }
+        onEvent({
+          kind: "step",
+          step,
+          steps: totalSteps,
+          epoch: state.epoch + state.batch / batches.length,
+          loss,
+          learningRate: lr,
+          gradNorm: norm,
+          tokensPerSecond: state.tokensSeen / Math.max(elapsed, 1e-9),
+          elapsedSeconds: elapsed,
+          etaSeconds: (totalSteps - step) / rate,
+        });
+        if (endOfEpoch) {
+          state.epoch += 1;
+          state.batch = 0;
+        }
         const evalNow = c.evalEvery > 0 ? step % c.evalEvery === 0 || step === totalSteps : endOfEpoch;
         if (evalNow) {
           evaluate();
@@ -338,10 +469,18 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
  * mean loss and gradients are weighted by its supervised tokens, so the result equals the loss of all
  * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
  */
-export function accumulatedGradients(model: GPT, vars: tf.Variable[], nameOf: Map<string, string>, micro: readonly Batch[], step: number):
-  { loss: number; grads: Map<string, tf.Tensor>; tokens: number } {
+export function accumulatedGradients(
+  model: GPT,
+  vars: tf.Variable[],
+  nameOf: Map<string, string>,
+  micro: readonly Batch[],
+  step: number,
+): { loss: number; grads: Map<string, tf.Tensor>; tokens: number } {
   const counts = micro.map(supervisedTokens);
-  const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+  const total = Math.max(
+    1,
+    counts.reduce((a, b) => a + b, 0),
+  );
   let loss = 0;
   let tokens = 0;
   let sum: Map<string, tf.Tensor> | undefined;
@@ -349,14 +488,27 @@ export function accumulatedGradients(model: GPT, vars: tf.Variable[], nameOf: Ma
     const weight = counts[i] / total;
     const ids = tf.tensor2d(batch.inputIds, undefined, "int32"); // (B, T)
     const mask = tf.tensor2d(batch.lossMask); // (B, T)
-    const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids as tf.Tensor2D, mask as tf.Tensor2D, { training: true, dropoutSeed: step * 1000 + i }), vars);
+    const { value, grads } = tf.variableGrads(
+      () =>
+        nextTokenLoss(model, ids as tf.Tensor2D, mask as tf.Tensor2D, { training: true, dropoutSeed: step * 1000 + i }),
+      vars,
+    );
     loss += value.dataSync()[0] * weight;
     tokens += batch.tokens;
-    const scaled = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, micro.length === 1 ? g : tf.tidy(() => tf.mul(g, weight))] as [string, tf.Tensor]));
+    const scaled = new Map(
+      Object.entries(grads).map(
+        ([varName, g]) =>
+          [nameOf.get(varName)!, micro.length === 1 ? g : tf.tidy(() => tf.mul(g, weight))] as [string, tf.Tensor],
+      ),
+    );
     if (micro.length > 1) tf.dispose(Object.values(grads));
     if (!sum) sum = scaled;
     else {
-      for (const [name, g] of scaled) { const prev = sum.get(name)!; sum.set(name, tf.add(prev, g)); tf.dispose([prev, g]); }
+      for (const [name, g] of scaled) {
+        const prev = sum.get(name)!;
+        sum.set(name, tf.add(prev, g));
+        tf.dispose([prev, g]);
+      }
     }
     tf.dispose([ids, mask, value]);
   });

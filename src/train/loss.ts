@@ -12,7 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, lossMask: tf.Tensor2D): tf.Scalar {
   const [B, T, V] = logits.shape;
   if (targets.shape[0] !== B || targets.shape[1] !== T || lossMask.shape[0] !== B || lossMask.shape[1] !== T) {
-    throw new Error(`maskedCrossEntropy: logits are (${B}, ${T}, ${V}) but targets are (${targets.shape}) and lossMask (${lossMask.shape}); all must share (B, T).`);
+    throw new Error(
+      `maskedCrossEntropy: logits are (${B}, ${T}, ${V}) but targets are (${targets.shape}) and lossMask (${lossMask.shape}); all must share (B, T).`,
+    );
   }
   return tf.tidy(() => {
     const N = B * T;
@@ -23,7 +25,10 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, lo
     // (row, target) pairs that pick each position's target logit out of the (N, V) logits. Targets
     // are clamped into [0, V): a masked position may hold anything (-100, a padding id) and must not
     // index outside the row; its share is 0, so the value it picks does not count.
-    const ids = tf.minimum(tf.maximum(tf.reshape(tf.cast(targets, "int32"), [N]), tf.scalar(0, "int32")), tf.scalar(V - 1, "int32"));
+    const ids = tf.minimum(
+      tf.maximum(tf.reshape(tf.cast(targets, "int32"), [N]), tf.scalar(0, "int32")),
+      tf.scalar(V - 1, "int32"),
+    );
     const picks = tf.stack([tf.range(0, N, 1, "int32"), ids], 1) as tf.Tensor2D; // (N, 2)
     return weightedSoftmaxCrossEntropy(tf.reshape(logits, [N, V]) as tf.Tensor2D, picks, share);
   });
@@ -76,10 +81,15 @@ export interface LanguageModel {
  *
  * inputIds: (B, T) int32; lossMask: (B, T) aligned with inputIds. Returns a scalar.
  */
-export function nextTokenLoss(model: LanguageModel, inputIds: tf.Tensor2D, lossMask: tf.Tensor2D,
-  options: { training?: boolean; dropoutSeed?: number } = {}): tf.Scalar {
+export function nextTokenLoss(
+  model: LanguageModel,
+  inputIds: tf.Tensor2D,
+  lossMask: tf.Tensor2D,
+  options: { training?: boolean; dropoutSeed?: number } = {},
+): tf.Scalar {
   const [B, T] = inputIds.shape;
-  if (T < 2) throw new Error(`nextTokenLoss: sequences need at least 2 tokens (one to read, one to predict), got ${T}.`);
+  if (T < 2)
+    throw new Error(`nextTokenLoss: sequences need at least 2 tokens (one to read, one to predict), got ${T}.`);
   return tf.tidy(() => {
     const logits = model.forward(inputIds, options); // (B, T, V)
     // Shift the targets and the mask left by one instead of cutting the logits to positions 0..T-2:
@@ -87,7 +97,10 @@ export function nextTokenLoss(model: LanguageModel, inputIds: tf.Tensor2D, lossM
     // them, and its gradient would pad them back: two passes over the largest tensor of the step.
     const pad = tf.zeros([B, 1], "int32");
     const targets = tf.concat([tf.slice(tf.cast(inputIds, "int32"), [0, 1], [B, T - 1]), pad], 1) as tf.Tensor2D; // tokens 1..T-1, then 0
-    const mask = tf.concat([tf.slice(tf.cast(lossMask, "float32"), [0, 1], [B, T - 1]), tf.cast(pad, "float32")], 1) as tf.Tensor2D;
+    const mask = tf.concat(
+      [tf.slice(tf.cast(lossMask, "float32"), [0, 1], [B, T - 1]), tf.cast(pad, "float32")],
+      1,
+    ) as tf.Tensor2D;
     return maskedCrossEntropy(logits, targets, mask);
   });
 }

@@ -86,17 +86,25 @@ export function checkBatch(config: GPTConfig, batch: BatchShape, where: string):
     throw new Error(`${where}: batchSize must be a positive integer (sequences per batch), got ${batchSize}.`);
   }
   if (!Number.isInteger(seqLen) || seqLen < 2 || seqLen > config.blockSize) {
-    throw new Error(`${where}: seqLen must be an integer from 2 to the context window (blockSize ${config.blockSize}), ` +
-      `got ${seqLen}; a training sequence needs one token to read and one to predict, and at most blockSize tokens.`);
+    throw new Error(
+      `${where}: seqLen must be an integer from 2 to the context window (blockSize ${config.blockSize}), ` +
+        `got ${seqLen}; a training sequence needs one token to read and one to predict, and at most blockSize tokens.`,
+    );
   }
 }
 
-const MEMORY_OPTIONS = defineConfig<Required<MemoryEstimateOptions>>("MemoryEstimateOptions", { bytesPerValue: 4, optimizer: "adamw" }, {
-  bytesPerValue: { type: "integer" },
-  optimizer: { type: "string", oneOf: ["adamw", "sgd"] },
-}, (c, fail) => {
-  if (c.bytesPerValue !== 4 && c.bytesPerValue !== 2) fail("bytesPerValue", `must be 4 (float32) or 2 (bf16/fp16), got ${c.bytesPerValue}.`);
-});
+const MEMORY_OPTIONS = defineConfig<Required<MemoryEstimateOptions>>(
+  "MemoryEstimateOptions",
+  { bytesPerValue: 4, optimizer: "adamw" },
+  {
+    bytesPerValue: { type: "integer" },
+    optimizer: { type: "string", oneOf: ["adamw", "sgd"] },
+  },
+  (c, fail) => {
+    if (c.bytesPerValue !== 4 && c.bytesPerValue !== 2)
+      fail("bytesPerValue", `must be 4 (float32) or 2 (bf16/fp16), got ${c.bytesPerValue}.`);
+  },
+);
 
 /** The estimate's options with defaults filled in (table options may carry more fields: only these are read). */
 export function memoryEstimateOptions(options: MemoryEstimateOptions): Required<MemoryEstimateOptions> {
@@ -116,7 +124,11 @@ export function memoryEstimateOptions(options: MemoryEstimateOptions): Required<
  *                + u attention output + 2 x 4u MLP hidden before and after GELU      = 16u + 2s (+ 4N)
  *     once       u embeddings (+ N ids), u ln_f (+ 2N), N V logits, N V the loss's exps (+ 4N)
  */
-export function estimateTrainingMemory(config: GPTConfig, batch: BatchShape, options: MemoryEstimateOptions = {}): TrainingMemoryEstimate {
+export function estimateTrainingMemory(
+  config: GPTConfig,
+  batch: BatchShape,
+  options: MemoryEstimateOptions = {},
+): TrainingMemoryEstimate {
   const c = gptConfig(config as GPTConfig & Record<string, unknown>);
   checkBatch(c, batch, "estimateTrainingMemory");
   const { bytesPerValue: b, optimizer } = memoryEstimateOptions(options);
@@ -146,8 +158,16 @@ export function estimateTrainingMemory(config: GPTConfig, batch: BatchShape, opt
   const gradientsBytes = b * parameters;
   const optimizerBytes = optimizer === "adamw" ? 2 * b * parameters : 0;
   return {
-    batchSize: B, seqLen: T, bytesPerValue: b, optimizer, parameters,
-    weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, activations,
+    batchSize: B,
+    seqLen: T,
+    bytesPerValue: b,
+    optimizer,
+    parameters,
+    weightsBytes,
+    gradientsBytes,
+    optimizerBytes,
+    activationsBytes,
+    activations,
     totalBytes: weightsBytes + gradientsBytes + optimizerBytes + activationsBytes,
     tfjs: tfjsStepEstimate(c, B, T, optimizer),
   };

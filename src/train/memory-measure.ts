@@ -63,7 +63,11 @@ export interface TrainingMemoryMeasurement {
  * and restored after, so measuring does not train the model; the optimizer it creates is disposed.
  * Dropout is off (training: false), as in the estimate.
  */
-export async function measureTrainingMemory(model: GPT, batch: BatchShape, options: MeasureTrainingMemoryOptions = {}): Promise<TrainingMemoryMeasurement> {
+export async function measureTrainingMemory(
+  model: GPT,
+  batch: BatchShape,
+  options: MeasureTrainingMemoryOptions = {},
+): Promise<TrainingMemoryMeasurement> {
   checkBatch(model.config, batch, "measureTrainingMemory");
   const { optimizer } = memoryEstimateOptions({ optimizer: options.optimizer });
   const { batchSize: B, seqLen: T } = batch;
@@ -91,22 +95,40 @@ export async function measureTrainingMemory(model: GPT, batch: BatchShape, optio
       const named = new Map([...model.params].map(([name, p]) => [name, grads[p.name]] as [string, tf.Tensor]));
       gradientsBytes = bytesOf(named.values());
       if (adamw) adamw.apply(named);
-      else tf.tidy(() => { for (const [name, g] of named) model.param(name).assign(tf.sub(model.param(name), tf.mul(g, 1e-4))); });
+      else
+        tf.tidy(() => {
+          for (const [name, g] of named) model.param(name).assign(tf.sub(model.param(name), tf.mul(g, 1e-4)));
+        });
       tf.dispose([value, ...Object.values(grads)]);
     });
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     const stepPeakBytes = profile.peakBytes - beforeBytes;
     measured = {
-      batchSize: B, seqLen: T, optimizer, parameters: model.parameterCount(),
-      weightsBytes: bytesOf(model.params.values()), optimizerBytes, gradientsBytes,
-      beforeBytes, peakBytes: profile.peakBytes, afterBytes: tf.memory().numBytes,
-      stepPeakBytes, activationsBytes: stepPeakBytes - gradientsBytes,
-      rssBeforeBytes, rssAfterBytes: process.memoryUsage().rss, maxRssBytes, maxRssRaisedBytes: Math.max(0, maxRssBytes - maxRssBefore),
+      batchSize: B,
+      seqLen: T,
+      optimizer,
+      parameters: model.parameterCount(),
+      weightsBytes: bytesOf(model.params.values()),
+      optimizerBytes,
+      gradientsBytes,
+      beforeBytes,
+      peakBytes: profile.peakBytes,
+      afterBytes: tf.memory().numBytes,
+      stepPeakBytes,
+      activationsBytes: stepPeakBytes - gradientsBytes,
+      rssBeforeBytes,
+      rssAfterBytes: process.memoryUsage().rss,
+      maxRssBytes,
+      maxRssRaisedBytes: Math.max(0, maxRssBytes - maxRssBefore),
     };
   } finally {
     for (const [name, p] of model.params) p.assign(copies.get(name)!);
     tf.dispose([...copies.values(), ids, lossMask]);
     adamw?.dispose();
   }
-  return { ...measured, leakedTensors: tf.memory().numTensors - tensorsAtStart, seconds: (Date.now() - started) / 1000 };
+  return {
+    ...measured,
+    leakedTensors: tf.memory().numTensors - tensorsAtStart,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

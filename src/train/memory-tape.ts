@@ -80,15 +80,30 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   //   residuals      4u: each of the two adds saves both inputs
   const savedPerBlock = 45 * u + 3 * s + T * T + w + 2 * N + 2 * C + 1;
   const savedOnce =
-    VC + N + P * C + T + // the token and position gathers save their table and their indices
-    u + T * C + // x0 = tokens + positions
-    6 * T * T + T * T / 4 + 3 * T + 3 + // causalMask: bandPart's ops on (T, T) and (T) tensors
-    u + N + C + // ln_f
-    u + u + VC + NV + // reshape to rows, the head's customGrad (its input and wte or lm_head), reshape to (B, T, V)
+    VC +
+    N +
+    P * C +
+    T + // the token and position gathers save their table and their indices
+    u +
+    T * C + // x0 = tokens + positions
+    6 * T * T +
+    (T * T) / 4 +
+    3 * T +
+    3 + // causalMask: bandPart's ops on (T, T) and (T) tensors
+    u +
+    N +
+    C + // ln_f
+    u +
+    u +
+    VC +
+    NV + // reshape to rows, the head's customGrad (its input and wte or lm_head), reshape to (B, T, V)
     4 * N + // nextTokenLoss: slicing and concatenating the shifted targets and mask
-    8 * N + 5 + // maskedCrossEntropy: the mask's reshape, sum and division, the targets' clamp, the (row, target) stack
+    8 * N +
+    5 + // maskedCrossEntropy: the mask's reshape, sum and division, the targets' clamp, the (row, target) stack
     NV + // reshape of the logits to (N, V)
-    NV + 4 * N + 1; // the cross-entropy's customGrad: exps, row sums, (row, target) pairs, shares; and the loss
+    NV +
+    4 * N +
+    1; // the cross-entropy's customGrad: exps, row sums, (row, target) pairs, shares; and the loss
 
   // One gradient per intermediate tensor, per block:
   //   linears        23u: dy reshaped to rows, dx rows, dx reshaped back, for each of the four
@@ -114,7 +129,8 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   //              tied head, the head's part of wte's gradient VC, not yet added to it; the seed dy 1.
   const otherPerBlock = 48 * u + s + 4 * N;
   const transposedHead = VC <= TRANSPOSED_HEAD_GRADIENT_MAX;
-  const otherOnce = NV + 5 * N + 8 * u + 2 * N + (transposedHead ? VC : 0) + 2 * u + N + VC + (c.tieEmbeddings ? VC : 0) + 1;
+  const otherOnce =
+    NV + 5 * N + 8 * u + 2 * N + (transposedHead ? VC : 0) + 2 * u + N + VC + (c.tieEmbeddings ? VC : 0) + 1;
 
   const savedBytes = BYTES * (L * savedPerBlock + savedOnce);
   const activationGradientsBytes = BYTES * (L * gradsPerBlock + gradsOnce);
@@ -134,7 +150,11 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   const stateBytes = BYTES * parameters * (optimizer === "adamw" ? 4 : 2); // weights, gradients (and m, v)
   const peak = Math.max(activationsBytes, updateBytes);
   return {
-    savedBytes, activationGradientsBytes, otherBackwardBytes, activationsBytes, updateBytes,
+    savedBytes,
+    activationGradientsBytes,
+    otherBackwardBytes,
+    activationsBytes,
+    updateBytes,
     stepPeakBytes: gradientsBytes + peak,
     totalBytes: stateBytes + peak,
   };

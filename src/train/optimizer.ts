@@ -16,7 +16,13 @@ export interface AdamWConfig {
   weightDecay: number;
 }
 
-export const DEFAULT_ADAMW: AdamWConfig = { learningRate: 3e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 };
+export const DEFAULT_ADAMW: AdamWConfig = {
+  learningRate: 3e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0.01,
+};
 
 /** GPT-2 names: matrices and embeddings are decayed; biases and layer-norm gains are not. */
 export function decaysByDefault(name: string): boolean {
@@ -37,18 +43,28 @@ export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
 
-  constructor(private readonly params: Map<string, tf.Variable>, config: Partial<AdamWConfig> = {},
-    private readonly decays: (name: string) => boolean = decaysByDefault) {
+  constructor(
+    private readonly params: Map<string, tf.Variable>,
+    config: Partial<AdamWConfig> = {},
+    private readonly decays: (name: string) => boolean = decaysByDefault,
+  ) {
     this.config = { ...DEFAULT_ADAMW, ...config };
     const { learningRate, beta1, beta2, epsilon, weightDecay } = this.config;
     if (!(learningRate > 0)) throw new Error(`AdamW: learningRate must be > 0, got ${learningRate}.`);
-    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new Error(`AdamW: beta1 and beta2 must be in [0, 1), got ${beta1}, ${beta2}.`);
+    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+      throw new Error(`AdamW: beta1 and beta2 must be in [0, 1), got ${beta1}, ${beta2}.`);
     if (!(epsilon > 0)) throw new Error(`AdamW: epsilon must be > 0, got ${epsilon}.`);
     if (!(weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${weightDecay}.`);
     for (const [name, p] of params) {
       // Inside tidy: the zeros the variables start from are freed, the variables are kept.
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -64,8 +80,10 @@ export class AdamW {
     tf.tidy(() => {
       // The constants as tensors made once per step and shared by every parameter: a JS number in
       // an op would upload a new scalar each time (hundreds per step).
-      const b1 = tf.scalar(beta1), oneMinusB1 = tf.scalar(1 - beta1);
-      const b2 = tf.scalar(beta2), oneMinusB2 = tf.scalar(1 - beta2);
+      const b1 = tf.scalar(beta1),
+        oneMinusB1 = tf.scalar(1 - beta1);
+      const b2 = tf.scalar(beta2),
+        oneMinusB2 = tf.scalar(1 - beta2);
       // lr * m_hat / (sqrt(v_hat) + eps) with the bias corrections moved onto the scalars:
       // = m / (sqrt(v) + eps sqrt(c2)) * (lr sqrt(c2) / c1). Fewer passes over each tensor.
       const epsHat = tf.scalar(epsilon * Math.sqrt(correction2));
@@ -75,14 +93,20 @@ export class AdamW {
       const update = (g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, decayed: boolean) => {
         const mNext = tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1));
         const vNext = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2));
-        const pNext = tf.sub(decayed && weightDecay > 0 ? tf.mul(p, keep) : p, tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize));
+        const pNext = tf.sub(
+          decayed && weightDecay > 0 ? tf.mul(p, keep) : p,
+          tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize),
+        );
         return [mNext, vNext, pNext];
       };
       // Each update is a dozen kernels, and a kernel call costs about as much as the arithmetic on a
       // few hundred thousand numbers. The vectors (biases, layer-norm gains: two thirds of GPT-2's
       // tensors, a sliver of its weights) are therefore updated together, concatenated, in one
       // dozen kernels per group; the arithmetic is elementwise, so the result is the same.
-      const groups = new Map<boolean, string[]>([[true, []], [false, []]]);
+      const groups = new Map<boolean, string[]>([
+        [true, []],
+        [false, []],
+      ]);
       for (const [name, g] of grads) {
         const p = this.params.get(name);
         if (!p) throw new Error(`AdamW: a gradient for "${name}", which is not one of the parameters.`);
@@ -98,9 +122,15 @@ export class AdamW {
       }
       for (const [decayed, names] of groups) {
         if (names.length === 0) continue;
-        const joined = (from: (name: string) => tf.Tensor) => (names.length === 1 ? from(names[0]) : tf.concat(names.map(from)));
-        const results = update(joined((n) => grads.get(n)!), joined((n) => this.m.get(n)!), joined((n) => this.v.get(n)!),
-          joined((n) => this.params.get(n)!), decayed);
+        const joined = (from: (name: string) => tf.Tensor) =>
+          names.length === 1 ? from(names[0]) : tf.concat(names.map(from));
+        const results = update(
+          joined((n) => grads.get(n)!),
+          joined((n) => this.m.get(n)!),
+          joined((n) => this.v.get(n)!),
+          joined((n) => this.params.get(n)!),
+          decayed,
+        );
         const sizes = names.map((n) => this.params.get(n)!.size);
         const [ms, vs, ps] = results.map((t) => (names.length === 1 ? [t] : tf.split(t, sizes)));
         names.forEach((n, i) => {
@@ -113,16 +143,22 @@ export class AdamW {
   }
 
   getState(): AdamWState {
-    const dump = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].map(([n, t]) => [n, Array.from(t.dataSync())]));
+    const dump = (vars: Map<string, tf.Variable>) =>
+      Object.fromEntries([...vars].map(([n, t]) => [n, Array.from(t.dataSync())]));
     return { step: this.step, m: dump(this.m), v: dump(this.v) };
   }
 
   setState(state: AdamWState): void {
-    for (const [name, vars] of [["m", this.m], ["v", this.v]] as const) {
+    for (const [name, vars] of [
+      ["m", this.m],
+      ["v", this.v],
+    ] as const) {
       for (const [param, variable] of vars) {
         const values = state[name][param];
         if (!values || values.length !== variable.size) {
-          throw new Error(`AdamW.setState: the saved state has no ${name} of the right size for "${param}"; it belongs to another model.`);
+          throw new Error(
+            `AdamW.setState: the saved state has no ${name} of the right size for "${param}"; it belongs to another model.`,
+          );
         }
         tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
       }
@@ -139,7 +175,10 @@ export class AdamW {
  * Scales all gradients together so that their global L2 norm is at most maxNorm (as
  * torch.nn.utils.clip_grad_norm_). Returns the clipped gradients and the norm before clipping.
  */
-export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { grads: Map<string, tf.Tensor>; norm: number } {
+export function clipByGlobalNorm(
+  grads: Map<string, tf.Tensor>,
+  maxNorm: number,
+): { grads: Map<string, tf.Tensor>; norm: number } {
   const norm = tf.tidy(() => {
     // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one: fewer kernel calls.
     const all = [...grads.values()];

@@ -50,49 +50,55 @@ export interface PretrainConfig {
 }
 
 /** The pre-training config's defaults and field rules. */
-export const PRETRAIN_CONFIG = defineConfig<PretrainConfig>("PretrainConfig", {
-  model: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
-  batchSize: 16,
-  steps: 1600,
-  learningRate: 1e-3,
-  minLearningRate: 1e-4,
-  warmupSteps: 100,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  gradClip: 1.0,
-  evalEvery: 250,
-  evalWindows: 48,
-  sampleEvery: 500,
-  samplePrompts: ["This movie was", "I bought this phone", "The story of the"],
-  sampleTokens: 40,
-  checkpointEvery: 250,
-  seed: 0,
-}, {
-  model: { type: "object" },
-  batchSize: { type: "integer", min: 1 },
-  steps: { type: "integer", min: 1 },
-  learningRate: { type: "number", above: 0 },
-  minLearningRate: { type: "number", min: 0 },
-  warmupSteps: { type: "integer", min: 0 },
-  weightDecay: { type: "number", min: 0 },
-  beta1: { type: "number", min: 0, below: 1 },
-  beta2: { type: "number", min: 0, below: 1 },
-  gradClip: { type: "number", above: 0 },
-  evalEvery: { type: "integer", min: 1 },
-  evalWindows: { type: "integer", min: 1 },
-  sampleEvery: { type: "integer", min: 0 },
-  samplePrompts: { type: "list", of: "string" },
-  sampleTokens: { type: "integer", min: 1 },
-  checkpointEvery: { type: "integer", min: 1 },
-  seed: { type: "integer" },
-}, (c, fail) => {
-  if (c.warmupSteps >= c.steps) fail("warmupSteps", `must be below steps (${c.steps}), got ${c.warmupSteps}.`);
-  if (c.minLearningRate > c.learningRate) fail("minLearningRate", `must be at most learningRate (${c.learningRate}), got ${c.minLearningRate}.`);
-  // The model's shape is checked by gptConfig (vocabSize comes from the tokenizer later).
-  refuseUnknownKeys("PretrainConfig.model", c.model, Object.keys(DEFAULT_GPT_CONFIG));
-  gptConfig({ vocabSize: 1, ...c.model });
-});
+export const PRETRAIN_CONFIG = defineConfig<PretrainConfig>(
+  "PretrainConfig",
+  {
+    model: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
+    batchSize: 16,
+    steps: 1600,
+    learningRate: 1e-3,
+    minLearningRate: 1e-4,
+    warmupSteps: 100,
+    weightDecay: 0.1,
+    beta1: 0.9,
+    beta2: 0.95,
+    gradClip: 1.0,
+    evalEvery: 250,
+    evalWindows: 48,
+    sampleEvery: 500,
+    samplePrompts: ["This movie was", "I bought this phone", "The story of the"],
+    sampleTokens: 40,
+    checkpointEvery: 250,
+    seed: 0,
+  },
+  {
+    model: { type: "object" },
+    batchSize: { type: "integer", min: 1 },
+    steps: { type: "integer", min: 1 },
+    learningRate: { type: "number", above: 0 },
+    minLearningRate: { type: "number", min: 0 },
+    warmupSteps: { type: "integer", min: 0 },
+    weightDecay: { type: "number", min: 0 },
+    beta1: { type: "number", min: 0, below: 1 },
+    beta2: { type: "number", min: 0, below: 1 },
+    gradClip: { type: "number", above: 0 },
+    evalEvery: { type: "integer", min: 1 },
+    evalWindows: { type: "integer", min: 1 },
+    sampleEvery: { type: "integer", min: 0 },
+    samplePrompts: { type: "list", of: "string" },
+    sampleTokens: { type: "integer", min: 1 },
+    checkpointEvery: { type: "integer", min: 1 },
+    seed: { type: "integer" },
+  },
+  (c, fail) => {
+    if (c.warmupSteps >= c.steps) fail("warmupSteps", `must be below steps (${c.steps}), got ${c.warmupSteps}.`);
+    if (c.minLearningRate > c.learningRate)
+      fail("minLearningRate", `must be at most learningRate (${c.learningRate}), got ${c.minLearningRate}.`);
+    // The model's shape is checked by gptConfig (vocabSize comes from the tokenizer later).
+    refuseUnknownKeys("PretrainConfig.model", c.model, Object.keys(DEFAULT_GPT_CONFIG));
+    gptConfig({ vocabSize: 1, ...c.model });
+  },
+);
 
 /** The shipped base model's run (frozen). */
 export const DEFAULT_PRETRAIN_CONFIG: Readonly<PretrainConfig> = PRETRAIN_CONFIG.defaults;
@@ -103,7 +109,17 @@ export function pretrainConfig(overrides: Partial<PretrainConfig> & Record<strin
 }
 
 export type PretrainEvent =
-  | { kind: "step"; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number }
+  | {
+      kind: "step";
+      step: number;
+      steps: number;
+      loss: number;
+      learningRate: number;
+      gradNorm: number;
+      tokensPerSecond: number;
+      elapsedSeconds: number;
+      etaSeconds: number;
+    }
   | { kind: "eval"; step: number; validationLoss: number; perplexity: number }
   | { kind: "sample"; step: number; prompt: string; text: string }
   | { kind: "checkpoint"; step: number; folder: string }
@@ -154,7 +170,11 @@ export function validationLoss(model: GPT, windows: Int32Array[], batchSize: num
     const batch = windows.slice(i, i + batchSize);
     const T = batch[0].length;
     total += tf.tidy(() => {
-      const ids = tf.tensor2d(Array.from(batch, (w) => Array.from(w)), [batch.length, T], "int32");
+      const ids = tf.tensor2d(
+        Array.from(batch, (w) => Array.from(w)),
+        [batch.length, T],
+        "int32",
+      );
       return nextTokenLoss(model, ids, tf.ones([batch.length, T]) as tf.Tensor2D).dataSync()[0] * batch.length;
     });
   }
@@ -171,7 +191,15 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
 
   let model: GPT;
   let state: PretrainState = { step: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], samples: [] };
-  const saved = (args.resume ?? true) ? readResumableRun<PretrainState>(latest, c, "a run", "or use another output folder (or resume: false to start over).") : undefined;
+  const saved =
+    (args.resume ?? true)
+      ? readResumableRun<PretrainState>(
+          latest,
+          c,
+          "a run",
+          "or use another output folder (or resume: false to start over).",
+        )
+      : undefined;
   const resuming = saved !== undefined;
   if (saved) {
     model = loadCheckpoint(latest).model;
@@ -179,7 +207,12 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
   } else {
     model = new GPT(modelConfig, c.seed);
   }
-  const opt = new AdamW(model.params, { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay });
+  const opt = new AdamW(model.params, {
+    learningRate: c.learningRate,
+    beta1: c.beta1,
+    beta2: c.beta2,
+    weightDecay: c.weightDecay,
+  });
   if (resuming) {
     restoreOptimizer(opt, latest);
     onEvent({ kind: "resume", step: state.step });
@@ -194,13 +227,21 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
   const evaluate = () => {
     const loss = validationLoss(model, evalSet, c.batchSize);
     const last = state.history[state.history.length - 1];
-    if (last && last.step === state.step) { last.validationLoss = loss; last.perplexity = Math.exp(loss); }
+    if (last && last.step === state.step) {
+      last.validationLoss = loss;
+      last.perplexity = Math.exp(loss);
+    }
     onEvent({ kind: "eval", step: state.step, validationLoss: loss, perplexity: Math.exp(loss) });
     return loss;
   };
   const sample = () => {
     for (const prompt of c.samplePrompts) {
-      const g = generate(model, tokenizer, prompt, { maxNewTokens: c.sampleTokens, temperature: 0.8, topK: 40, seed: `${c.seed}/${state.step}` });
+      const g = generate(model, tokenizer, prompt, {
+        maxNewTokens: c.sampleTokens,
+        temperature: 0.8,
+        topK: 40,
+        seed: `${c.seed}/${state.step}`,
+      });
       state.samples.push({ step: state.step, prompt, text: g.text });
       onEvent({ kind: "sample", step: state.step, prompt, text: g.text });
     }
@@ -213,15 +254,25 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
     while (state.step < c.steps) {
       if (args.stopAfterSteps !== undefined && state.step - startStep >= args.stopAfterSteps) break;
       const step = state.step + 1; // 1-based optimizer step
-      const lr = learningRateAt(step, { warmupSteps: c.warmupSteps, totalSteps: c.steps, learningRate: c.learningRate, minLearningRate: c.minLearningRate });
+      const lr = learningRateAt(step, {
+        warmupSteps: c.warmupSteps,
+        totalSteps: c.steps,
+        learningRate: c.learningRate,
+        minLearningRate: c.minLearningRate,
+      });
       const { ids, mask } = randomWindows(args.trainStream, c.batchSize, T, c.seed, step);
-      const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids, mask, { training: true, dropoutSeed: step }), vars);
+      const { value, grads } = tf.variableGrads(
+        () => nextTokenLoss(model, ids, mask, { training: true, dropoutSeed: step }),
+        vars,
+      );
       const loss = value.dataSync()[0];
       const byName = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, g as tf.Tensor]));
       if (!Number.isFinite(loss)) {
         tf.dispose([ids, mask, value, ...Object.values(grads)]);
-        throw new Error(`Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${state.step}) is in ${latest}. ` +
-          "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.");
+        throw new Error(
+          `Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${state.step}) is in ${latest}. ` +
+            "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.",
+        );
       }
       const { grads: clipped, norm } = clipByGlobalNorm(byName, c.gradClip);
       opt.apply(clipped, lr);
@@ -232,16 +283,27 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
       state.elapsedSeconds = elapsed;
       state.history.push({ step, trainLoss: loss });
       const rate = ((step - startStep) * c.batchSize * T) / ((performance.now() - t0) / 1000);
-      onEvent({ kind: "step", step, steps: c.steps, loss, learningRate: lr, gradNorm: norm, tokensPerSecond: rate,
-        elapsedSeconds: elapsed, etaSeconds: ((c.steps - step) * c.batchSize * T) / rate });
+      onEvent({
+        kind: "step",
+        step,
+        steps: c.steps,
+        loss,
+        learningRate: lr,
+        gradNorm: norm,
+        tokensPerSecond: rate,
+        elapsedSeconds: elapsed,
+        etaSeconds: ((c.steps - step) * c.batchSize * T) / rate,
+      });
       if (step % c.evalEvery === 0 || step === c.steps) evaluate();
       if ((c.sampleEvery > 0 && step % c.sampleEvery === 0) || step === c.steps) sample();
       if (step % c.checkpointEvery === 0 || step === c.steps) save();
       await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
     }
     if (state.step !== startStep && state.step % c.checkpointEvery !== 0 && state.step !== c.steps) save();
-    const finalLoss = state.history.length && state.history[state.history.length - 1].validationLoss !== undefined
-      ? state.history[state.history.length - 1].validationLoss! : validationLoss(model, evalSet, c.batchSize);
+    const finalLoss =
+      state.history.length && state.history[state.history.length - 1].validationLoss !== undefined
+        ? state.history[state.history.length - 1].validationLoss!
+        : validationLoss(model, evalSet, c.batchSize);
     return { model, state, validationLoss: finalLoss };
   } catch (err) {
     model.dispose();

@@ -18,16 +18,29 @@ const OPTIMIZER_FILE = "optimizer.safetensors";
 const STATE_FILE = "state.json";
 
 /** Saves weights, tokenizer, optimizer moments and the loop's state together, replacing the folder. */
-export function saveResumable(folder: string, model: GPT, optimizer: AdamW, state: object, tokenizer: { save(folder: string): void }): void {
+export function saveResumable(
+  folder: string,
+  model: GPT,
+  optimizer: AdamW,
+  state: object,
+  tokenizer: { save(folder: string): void },
+): void {
   const s = optimizer.getState();
   const tensors = new Map<string, NamedTensor>();
-  for (const [kind, values] of [["m", s.m], ["v", s.v]] as const) {
-    for (const [name, arr] of Object.entries(values)) tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
+  for (const [kind, values] of [
+    ["m", s.m],
+    ["v", s.v],
+  ] as const) {
+    for (const [name, arr] of Object.entries(values))
+      tensors.set(`${kind}/${name}`, { shape: [arr.length], data: Float32Array.from(arr) });
   }
   saveCheckpoint(model, folder, {
     overwrite: true,
     tokenizer,
-    extraFiles: { [OPTIMIZER_FILE]: encodeSafetensors(tensors, { step: String(s.step) }), [STATE_FILE]: `${JSON.stringify(state, null, 1)}\n` },
+    extraFiles: {
+      [OPTIMIZER_FILE]: encodeSafetensors(tensors, { step: String(s.step) }),
+      [STATE_FILE]: `${JSON.stringify(state, null, 1)}\n`,
+    },
   });
 }
 
@@ -41,7 +54,12 @@ export function readResumableState<S>(folder: string): S | undefined {
  * The saved state, after checking that it was made with the same config (a run resumed with
  * another config would not be the run it claims to be); `what` names the run in the error.
  */
-export function readResumableRun<S extends { config: unknown }>(folder: string, config: unknown, what: string, fix: string): S | undefined {
+export function readResumableRun<S extends { config: unknown }>(
+  folder: string,
+  config: unknown,
+  what: string,
+  fix: string,
+): S | undefined {
   const saved = readResumableState<S>(folder);
   if (saved && JSON.stringify(saved.config) !== JSON.stringify(config)) {
     throw new Error(`${folder} holds ${what} with another config; resume with the same config, ${fix}`);
@@ -52,6 +70,11 @@ export function readResumableRun<S extends { config: unknown }>(folder: string, 
 /** Puts the saved optimizer moments and step back into `optimizer` (same parameters, same shapes). */
 export function restoreOptimizer(optimizer: AdamW, folder: string): void {
   const { tensors, metadata } = readSafetensors(path.join(folder, OPTIMIZER_FILE));
-  const pick = (kind: string) => Object.fromEntries([...tensors].filter(([n]) => n.startsWith(`${kind}/`)).map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]));
+  const pick = (kind: string) =>
+    Object.fromEntries(
+      [...tensors]
+        .filter(([n]) => n.startsWith(`${kind}/`))
+        .map(([n, t]) => [n.slice(kind.length + 1), Array.from(t.data)]),
+    );
   optimizer.setState({ step: Number(metadata.step), m: pick("m"), v: pick("v") });
 }

@@ -35,18 +35,29 @@ export function tokenizeExamples(
   options: TokenizeOptions,
 ): { examples: TokenizedExample[]; skipped: number } {
   const eos = tokenizer.eosTokenId;
-  if (eos === undefined) throw new Error("tokenizeExamples: the tokenizer has no end-of-text token; the model needs one to learn where an answer stops.");
+  if (eos === undefined)
+    throw new Error(
+      "tokenizeExamples: the tokenizer has no end-of-text token; the model needs one to learn where an answer stops.",
+    );
   const out: TokenizedExample[] = [];
   let skipped = 0;
   examples.forEach((ex, i) => {
     const prompt = tokenizer.encode(ex.prompt);
     const completion = tokenizer.encode(ex.completion);
-    if (completion.length === 0) throw new Error(`tokenizeExamples: example ${i}${ex.sourceId ? ` (${ex.sourceId})` : ""} has an empty completion; there is nothing to learn from it.`);
+    if (completion.length === 0)
+      throw new Error(
+        `tokenizeExamples: example ${i}${ex.sourceId ? ` (${ex.sourceId})` : ""} has an empty completion; there is nothing to learn from it.`,
+      );
     const length = prompt.length + completion.length + 1;
     if (length > options.maxLength) {
-      if (options.onTooLong === "skip") { skipped++; return; }
-      throw new Error(`tokenizeExamples: example ${i}${ex.sourceId ? ` (${ex.sourceId})` : ""} takes ${length} tokens but the context window is ` +
-        `${options.maxLength}; shorten it, or pass onTooLong: "skip" to leave such examples out.`);
+      if (options.onTooLong === "skip") {
+        skipped++;
+        return;
+      }
+      throw new Error(
+        `tokenizeExamples: example ${i}${ex.sourceId ? ` (${ex.sourceId})` : ""} takes ${length} tokens but the context window is ` +
+          `${options.maxLength}; shorten it, or pass onTooLong: "skip" to leave such examples out.`,
+      );
     }
     out.push({
       inputIds: [...prompt, ...completion, eos],
@@ -88,7 +99,8 @@ export interface BatchOptions {
  */
 export function epochBatches(examples: readonly TokenizedExample[], options: BatchOptions): Batch[] {
   const { batchSize, padId = 0 } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`epochBatches: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`epochBatches: batchSize must be a positive integer, got ${batchSize}.`);
   const rng = new SeededRandom(options.seed).fork(`epoch/${options.epoch}`);
   let order = rng.shuffle(examples.map((_, i) => i));
   const groups: number[][] = [];
@@ -96,12 +108,14 @@ export function epochBatches(examples: readonly TokenizedExample[], options: Bat
     const window = batchSize * 50;
     const sorted: number[] = [];
     for (let w = 0; w < order.length; w += window) {
-      sorted.push(...order.slice(w, w + window).sort((a, b) => examples[a].inputIds.length - examples[b].inputIds.length));
+      sorted.push(
+        ...order.slice(w, w + window).sort((a, b) => examples[a].inputIds.length - examples[b].inputIds.length),
+      );
     }
     order = sorted;
   }
   for (let b = 0; b < order.length; b += batchSize) groups.push(order.slice(b, b + batchSize));
-  const shuffledGroups = options.bucketByLength ?? true ? rng.shuffle(groups) : groups;
+  const shuffledGroups = (options.bucketByLength ?? true) ? rng.shuffle(groups) : groups;
   return shuffledGroups.map((indices) => {
     const T = Math.max(...indices.map((i) => examples[i].inputIds.length));
     const pad = (row: number[], value: number) => [...row, ...new Array(T - row.length).fill(value)];

@@ -4,7 +4,10 @@ import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../runtime/random";
 
 /** Tokenizes documents and joins them, each followed by the end-of-text token. */
-export function tokenStream(documents: readonly string[], tokenizer: { encode(text: string): number[]; eosTokenId?: number }): Int32Array {
+export function tokenStream(
+  documents: readonly string[],
+  tokenizer: { encode(text: string): number[]; eosTokenId?: number },
+): Int32Array {
   const eos = tokenizer.eosTokenId;
   if (eos === undefined) throw new Error("tokenStream: the tokenizer has no end-of-text token to separate documents.");
   const parts: number[][] = [];
@@ -17,7 +20,10 @@ export function tokenStream(documents: readonly string[], tokenizer: { encode(te
   }
   const out = new Int32Array(total);
   let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return out;
 }
 
@@ -26,8 +32,15 @@ export function tokenStream(documents: readonly string[], tokenizer: { encode(te
  * (seed, step), so a resumed run sees exactly the batches an uninterrupted one would.
  * Returns ids (B, length) int32 and a loss mask of ones (every position is supervised).
  */
-export function randomWindows(stream: Int32Array, batchSize: number, length: number, seed: number | string, step: number): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
-  if (stream.length <= length) throw new Error(`randomWindows: the token stream has ${stream.length} tokens, fewer than one window of ${length}.`);
+export function randomWindows(
+  stream: Int32Array,
+  batchSize: number,
+  length: number,
+  seed: number | string,
+  step: number,
+): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+  if (stream.length <= length)
+    throw new Error(`randomWindows: the token stream has ${stream.length} tokens, fewer than one window of ${length}.`);
   const rng = new SeededRandom(seed).fork(`batch/${step}`);
   const data = new Int32Array(batchSize * length);
   for (let b = 0; b < batchSize; b++) {
@@ -43,7 +56,11 @@ export function randomWindows(stream: Int32Array, batchSize: number, length: num
 /** Consecutive non-overlapping windows from the start of the stream: a fixed validation set. */
 export function fixedWindows(stream: Int32Array, count: number, length: number): Int32Array[] {
   const out: Int32Array[] = [];
-  for (let i = 0; i < count && (i + 1) * length <= stream.length; i++) out.push(stream.slice(i * length, (i + 1) * length));
-  if (out.length === 0) throw new Error(`fixedWindows: the validation stream has ${stream.length} tokens, fewer than one window of ${length}.`);
+  for (let i = 0; i < count && (i + 1) * length <= stream.length; i++)
+    out.push(stream.slice(i * length, (i + 1) * length));
+  if (out.length === 0)
+    throw new Error(
+      `fixedWindows: the validation stream has ${stream.length} tokens, fewer than one window of ${length}.`,
+    );
   return out;
 }

@@ -11,7 +11,11 @@ import { parseArgs } from "node:util";
 
 /** A bad config: which config, which field (if one), and a message that says how to fix it. */
 export class ConfigError extends Error {
-  constructor(readonly config: string, readonly field: string | undefined, message: string) {
+  constructor(
+    readonly config: string,
+    readonly field: string | undefined,
+    message: string,
+  ) {
     super(`${config}${field ? `.${field}` : ""}: ${message}`);
     this.name = "ConfigError";
   }
@@ -55,7 +59,10 @@ export interface ConfigDefinition<T extends object> {
    * Overrides from command-line arguments (--learning-rate 1e-3, --templates a,b); unknown flags
    * throw. `extra` declares the command's own flags (returned as they are), `omit` fields it sets itself.
    */
-  fromArgs(argv: readonly string[], options?: CliOptions<T>): { overrides: Partial<T>; extra: Record<string, string | boolean | undefined> };
+  fromArgs(
+    argv: readonly string[],
+    options?: CliOptions<T>,
+  ): { overrides: Partial<T>; extra: Record<string, string | boolean | undefined> };
   /** The flags, for a usage line. */
   flags(omit?: readonly (keyof T)[]): string[];
 }
@@ -72,17 +79,20 @@ export function deepFreeze<T>(value: T): Readonly<T> {
 /** A deep copy of plain data (numbers, strings, arrays, objects), so callers never share the defaults. */
 function copy<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copy) as T;
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
   return value;
 }
 
 /** Edit distance between two words (insertions, deletions, substitutions; case ignored). */
 function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase(), y = b.toLowerCase();
+  const x = a.toLowerCase(),
+    y = b.toLowerCase();
   let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
   for (let i = 1; i <= x.length; i++) {
     const row = [i];
-    for (let j = 1; j <= y.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    for (let j = 1; j <= y.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[y.length];
@@ -119,29 +129,46 @@ function problem(rule: FieldRule, v: unknown): string | undefined {
         return `must be ${rule.type === "integer" ? "a whole number" : "a finite number"}, got ${describe(v)}`;
       }
       const r = rule as { min?: number; max?: number; above?: number; below?: number };
-      const bounds = [r.min !== undefined && `>= ${r.min}`, r.above !== undefined && `> ${r.above}`,
-        r.max !== undefined && `<= ${r.max}`, r.below !== undefined && `< ${r.below}`].filter(Boolean).join(" and ");
-      const inRange = (r.min === undefined || v >= r.min) && (r.above === undefined || v > r.above) &&
-        (r.max === undefined || v <= r.max) && (r.below === undefined || v < r.below);
+      const bounds = [
+        r.min !== undefined && `>= ${r.min}`,
+        r.above !== undefined && `> ${r.above}`,
+        r.max !== undefined && `<= ${r.max}`,
+        r.below !== undefined && `< ${r.below}`,
+      ]
+        .filter(Boolean)
+        .join(" and ");
+      const inRange =
+        (r.min === undefined || v >= r.min) &&
+        (r.above === undefined || v > r.above) &&
+        (r.max === undefined || v <= r.max) &&
+        (r.below === undefined || v < r.below);
       return inRange ? undefined : `must be ${bounds}, got ${v}${hint}`;
     }
     case "boolean":
       return typeof v === "boolean" ? undefined : `must be true or false, got ${describe(v)}`;
     case "string":
       if (typeof v !== "string") return `must be a string, got ${describe(v)}`;
-      return !rule.oneOf || rule.oneOf.includes(v) ? undefined : `must be one of ${rule.oneOf.map((s) => `"${s}"`).join(", ")}, got "${v}"`;
+      return !rule.oneOf || rule.oneOf.includes(v)
+        ? undefined
+        : `must be one of ${rule.oneOf.map((s) => `"${s}"`).join(", ")}, got "${v}"`;
     case "seed":
-      return (typeof v === "number" && Number.isFinite(v)) || typeof v === "string" ? undefined : `must be a finite number or a string, got ${describe(v)}`;
+      return (typeof v === "number" && Number.isFinite(v)) || typeof v === "string"
+        ? undefined
+        : `must be a finite number or a string, got ${describe(v)}`;
     case "list": {
       if (!Array.isArray(v)) return `must be a list, got ${describe(v)}`;
       if (rule.nonEmpty && v.length === 0) return `must not be empty${hint}`;
       const bad = v.find((x) => typeof x !== rule.of || (rule.of === "number" && !Number.isFinite(x)));
       if (bad !== undefined) return `must be a list of ${rule.of}s, got ${describe(v)}`;
       const unknown = rule.oneOf ? v.find((x) => !rule.oneOf!.includes(x)) : undefined;
-      return unknown === undefined ? undefined : `has "${unknown}", which is not one of ${rule.oneOf!.map((s) => `"${s}"`).join(", ")}`;
+      return unknown === undefined
+        ? undefined
+        : `has "${unknown}", which is not one of ${rule.oneOf!.map((s) => `"${s}"`).join(", ")}`;
     }
     case "object":
-      return v !== null && typeof v === "object" && !Array.isArray(v) ? undefined : `must be an object, got ${describe(v)}`;
+      return v !== null && typeof v === "object" && !Array.isArray(v)
+        ? undefined
+        : `must be an object, got ${describe(v)}`;
   }
 }
 
@@ -150,7 +177,11 @@ export function refuseUnknownKeys(config: string, given: object, known: readonly
   for (const key of Object.keys(given)) {
     if (known.includes(key)) continue;
     const guess = didYouMean(key, known);
-    throw new ConfigError(config, undefined, `unknown ${noun} "${key}"${guess ? ` (did you mean "${guess}"?)` : ""}; the ${noun}s are ${known.join(", ")}.`);
+    throw new ConfigError(
+      config,
+      undefined,
+      `unknown ${noun} "${key}"${guess ? ` (did you mean "${guess}"?)` : ""}; the ${noun}s are ${known.join(", ")}.`,
+    );
   }
 }
 
@@ -158,11 +189,17 @@ export function refuseUnknownKeys(config: string, given: object, known: readonly
  * Defines a config from its defaults and field rules. `check` adds rules between fields; it calls
  * fail(field, message) to throw a ConfigError naming the field.
  */
-export function defineConfig<T extends object>(name: string, defaults: T, rules: FieldRules<T>,
-  check?: (config: T, fail: (field: keyof T & string, message: string) => never) => void): ConfigDefinition<T> {
+export function defineConfig<T extends object>(
+  name: string,
+  defaults: T,
+  rules: FieldRules<T>,
+  check?: (config: T, fail: (field: keyof T & string, message: string) => never) => void,
+): ConfigDefinition<T> {
   const frozen = deepFreeze(copy(defaults));
   const fields = Object.keys(rules) as (keyof T & string)[];
-  const fail = (field: keyof T & string, message: string): never => { throw new ConfigError(name, field, message); };
+  const fail = (field: keyof T & string, message: string): never => {
+    throw new ConfigError(name, field, message);
+  };
   const checkAll = (c: T): T => {
     for (const f of fields) {
       const why = problem(rules[f], c[f]);
@@ -181,8 +218,13 @@ export function defineConfig<T extends object>(name: string, defaults: T, rules:
       return checkAll({ ...copy(base), ...copy(overrides) } as T);
     },
     check: checkAll,
-    flags: (omit = []) => fields.filter((f) => rules[f].type !== "object" && !omit.includes(f))
-      .map((f) => `--${flagOf(f)}${rules[f].type === "boolean" ? "" : ` <${rules[f].type === "list" ? "a,b" : rules[f].type}>`}`),
+    flags: (omit = []) =>
+      fields
+        .filter((f) => rules[f].type !== "object" && !omit.includes(f))
+        .map(
+          (f) =>
+            `--${flagOf(f)}${rules[f].type === "boolean" ? "" : ` <${rules[f].type === "list" ? "a,b" : rules[f].type}>`}`,
+        ),
     fromArgs(argv, { extra = {}, omit = [] } = {}) {
       const options: Record<string, { type: "string" | "boolean" }> = { ...extra };
       const fieldOfFlag = new Map<string, keyof T & string>();
@@ -193,22 +235,38 @@ export function defineConfig<T extends object>(name: string, defaults: T, rules:
       }
       let values: Record<string, string | boolean | undefined>;
       try {
-        values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+        values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<
+          string,
+          string | boolean | undefined
+        >;
       } catch (err) {
         const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message)?.[1];
         const guess = unknown ? didYouMean(unknown, Object.keys(options)) : undefined;
-        throw new ConfigError(name, undefined, `${(err as Error).message.split(".")[0]}${guess ? ` (did you mean --${guess}?)` : ""}; ` +
-          `the options are ${Object.keys(options).map((o) => `--${o}`).join(", ")}.`);
+        throw new ConfigError(
+          name,
+          undefined,
+          `${(err as Error).message.split(".")[0]}${guess ? ` (did you mean --${guess}?)` : ""}; ` +
+            `the options are ${Object.keys(options)
+              .map((o) => `--${o}`)
+              .join(", ")}.`,
+        );
       }
       const overrides: Record<string, unknown> = {};
       const rest: Record<string, string | boolean | undefined> = {};
       for (const [flag, value] of Object.entries(values)) {
         const f = fieldOfFlag.get(flag);
-        if (!f) { rest[flag] = value; continue; }
+        if (!f) {
+          rest[flag] = value;
+          continue;
+        }
         const rule = rules[f];
         if (rule.type === "integer" || rule.type === "number") overrides[f] = Number(value);
         else if (rule.type === "seed") overrides[f] = /^-?\d+$/.test(String(value)) ? Number(value) : value;
-        else if (rule.type === "list") overrides[f] = String(value).split(",").filter((s) => s !== "").map((s) => (rule.of === "number" ? Number(s) : s));
+        else if (rule.type === "list")
+          overrides[f] = String(value)
+            .split(",")
+            .filter((s) => s !== "")
+            .map((s) => (rule.of === "number" ? Number(s) : s));
         else overrides[f] = value;
         const why = problem(rule, overrides[f]);
         if (why) throw new ConfigError(name, f, `--${flag} ${why}`);

@@ -25,8 +25,13 @@ export class DataFileError extends Error implements DataFileLocation {
   readonly problem: string;
 
   constructor(where: DataFileLocation, problem: string, fix?: string) {
-    const location = [where.file, where.line !== undefined ? `line ${where.line}` : undefined,
-      where.column !== undefined ? `column "${where.column}"` : undefined].filter((s) => s !== undefined).join(", ");
+    const location = [
+      where.file,
+      where.line !== undefined ? `line ${where.line}` : undefined,
+      where.column !== undefined ? `column "${where.column}"` : undefined,
+    ]
+      .filter((s) => s !== undefined)
+      .join(", ");
     super(`${location}: ${problem}${fix ? ` Fix: ${fix}` : ""}`);
     this.name = "DataFileError";
     this.file = where.file;

@@ -4,18 +4,27 @@
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";
   const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = String(m).padStart(2, "0"), ss = String(r).padStart(2, "0");
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
+  const mm = String(m).padStart(2, "0"),
+    ss = String(r).padStart(2, "0");
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
 export class ProgressBar {
   private calls = 0;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stdout, private readonly every = 25, private readonly width = 24) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stdout,
+    private readonly every = 25,
+    private readonly width = 24,
+  ) {}
 
   update(done: number, total: number, fields: Record<string, string>): void {
     this.calls++;
-    const info = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join("  ");
+    const info = Object.entries(fields)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("  ");
     if (this.stream.isTTY) {
       const filled = Math.round((this.width * done) / total);
       this.stream.write(`\r[${"#".repeat(filled)}${".".repeat(this.width - filled)}] ${done}/${total}  ${info}\x1b[K`);

@@ -11,7 +11,14 @@ import os from "node:os";
 import path from "node:path";
 import { embeddedReviews } from "../../src/data/embedded";
 import { splitDataset } from "../../src/data/split";
-import { bagOfWordsConfig, bagOfWordsTokens, trainBagOfWords, tuneBagOfWords, type BagOfWordsModel, type LabelledText } from "../../src/eval/bag-of-words";
+import {
+  bagOfWordsConfig,
+  bagOfWordsTokens,
+  trainBagOfWords,
+  tuneBagOfWords,
+  type BagOfWordsModel,
+  type LabelledText,
+} from "../../src/eval/bag-of-words";
 import { accuracyReport, chanceAccuracy } from "../../src/eval/metrics";
 import { ROOT, VENV_PYTHON } from "../support/notebooks";
 import { requireReference } from "../support/reference";
@@ -25,18 +32,35 @@ function amazonSplits(seed: number) {
   return splitDataset(records, { seed });
 }
 
-const accuracy = (model: BagOfWordsModel, records: readonly LabelledText[]) => accuracyReport(model.evaluate(records)).accuracy;
+const accuracy = (model: BagOfWordsModel, records: readonly LabelledText[]) =>
+  accuracyReport(model.evaluate(records)).accuracy;
 
 describe("bagOfWordsTokens", () => {
   it("lowercases, keeps inner apostrophes, drops punctuation", () => {
-    assert.deepEqual(bagOfWordsTokens("Don't buy it!! GREAT_case, 2 stars... 'quoted'"), ["don't", "buy", "it", "great_case", "2", "stars", "quoted"]);
+    assert.deepEqual(bagOfWordsTokens("Don't buy it!! GREAT_case, 2 stars... 'quoted'"), [
+      "don't",
+      "buy",
+      "it",
+      "great_case",
+      "2",
+      "stars",
+      "quoted",
+    ]);
     assert.deepEqual(bagOfWordsTokens("Don’t"), ["don't"]);
     assert.deepEqual(bagOfWordsTokens("Très bien"), ["très", "bien"]);
     assert.deepEqual(bagOfWordsTokens("...!"), []);
   });
 
   it("adds neighbouring pairs with bigrams", () => {
-    assert.deepEqual(bagOfWordsTokens("Not good at all", true), ["not", "good", "at", "all", "not good", "good at", "at all"]);
+    assert.deepEqual(bagOfWordsTokens("Not good at all", true), [
+      "not",
+      "good",
+      "at",
+      "all",
+      "not good",
+      "good at",
+      "at all",
+    ]);
   });
 });
 
@@ -45,7 +69,13 @@ describe("trainBagOfWords on toy data", () => {
     // Texts "good" (positive) and "bad" (negative), l2 = 0.1. By symmetry w_bad = -w_good = -a and
     // the bias is 0, so the objective is log(1 + e^-a) + 0.1·a², whose derivative vanishes where
     // sigmoid(-a) = 0.2·a: a = 1.177505 (bisection), p(positive | "good") = sigmoid(a) = 0.764499.
-    const model = trainBagOfWords([{ text: "good", label: "positive" }, { text: "bad", label: "negative" }], { l2: 0.1 });
+    const model = trainBagOfWords(
+      [
+        { text: "good", label: "positive" },
+        { text: "bad", label: "negative" },
+      ],
+      { l2: 0.1 },
+    );
     assert.deepEqual(model.labels, ["negative", "positive"]);
     assert.deepEqual(model.vocabulary, ["bad", "good"]);
     assert.ok(model.training.converged, `did not converge: ${JSON.stringify(model.training)}`);
@@ -54,8 +84,13 @@ describe("trainBagOfWords on toy data", () => {
     const a = Math.log(p / (1 - p));
     assert.ok(Math.abs(1 - p - 0.2 * a) < 1e-6, "stationarity sigmoid(-a) = 0.2 a does not hold");
     assert.ok(Math.abs(model.predictProba("bad").negative - p) < 1e-6, "the two words should mirror each other");
-    assert.ok(Math.abs(model.predictProba("never seen").positive - 0.5) < 1e-6, "unknown words: only the bias (0) is left");
-    assert.deepEqual(model.topFeatures("positive", 1), [{ token: "good", weight: model.topFeatures("negative", 2)[1].weight * -1 }]);
+    assert.ok(
+      Math.abs(model.predictProba("never seen").positive - 0.5) < 1e-6,
+      "unknown words: only the bias (0) is left",
+    );
+    assert.deepEqual(model.topFeatures("positive", 1), [
+      { token: "good", weight: model.topFeatures("negative", 2)[1].weight * -1 },
+    ]);
   });
 
   const TOY: LabelledText[] = [
@@ -89,31 +124,57 @@ describe("trainBagOfWords on toy data", () => {
 
   it("handles more than two labels with softmax", () => {
     const stars = [
-      { text: "awful awful", label: "1" }, { text: "awful", label: "1" },
-      { text: "okay fine", label: "3" }, { text: "fine", label: "3" },
-      { text: "superb superb", label: "5" }, { text: "superb", label: "5" },
+      { text: "awful awful", label: "1" },
+      { text: "awful", label: "1" },
+      { text: "okay fine", label: "3" },
+      { text: "fine", label: "3" },
+      { text: "superb superb", label: "5" },
+      { text: "superb", label: "5" },
     ];
     const model = trainBagOfWords(stars, { l2: 0.01, features: "count" });
     assert.deepEqual(model.labels, ["1", "3", "5"]);
-    assert.deepEqual(stars.map((s) => model.predict(s.text)), stars.map((s) => s.label));
+    assert.deepEqual(
+      stars.map((s) => model.predict(s.text)),
+      stars.map((s) => s.label),
+    );
     const p = model.predictProba("superb");
     assert.ok(Math.abs(p["1"] + p["3"] + p["5"] - 1) < 1e-12 && p["5"] > 0.5);
   });
 
   it("builds the vocabulary from the training texts only, with minCount", () => {
     const model = trainBagOfWords(TOY, { minCount: 2 });
-    assert.ok(model.vocabulary.includes("great") && !model.vocabulary.includes("excellent"), "excellent occurs in one text only");
+    assert.ok(
+      model.vocabulary.includes("great") && !model.vocabulary.includes("excellent"),
+      "excellent occurs in one text only",
+    );
     assert.deepEqual(model.features("excellent zebra"), [], "words not in the vocabulary have no feature");
   });
 
   it("refuses bad input with a message that says what to change", () => {
     assert.throws(() => trainBagOfWords([]), /no records/);
-    assert.throws(() => trainBagOfWords([{ text: "a", label: "x" }, { text: "b", label: "x" }]), /at least two labels/);
+    assert.throws(
+      () =>
+        trainBagOfWords([
+          { text: "a", label: "x" },
+          { text: "b", label: "x" },
+        ]),
+      /at least two labels/,
+    );
     assert.throws(() => trainBagOfWords(TOY, { l2: 0 }), /BagOfWordsConfig.l2: must be > 0, got 0 \(try 0.001 to 0.1/);
     assert.throws(() => trainBagOfWords(TOY, { lambda: 1 } as never), /unknown field "lambda"/);
     assert.throws(() => trainBagOfWords(TOY, { minCount: 99 }), /lower minCount/);
-    assert.throws(() => bagOfWordsConfig({ features: "tfidf" as never }), /BagOfWordsConfig.features: must be one of "binary", "count", got "tfidf"/);
-    assert.throws(() => trainBagOfWords([{ text: "a", label: "" }, { text: "b", label: "y" }]), /record 0 has no label/);
+    assert.throws(
+      () => bagOfWordsConfig({ features: "tfidf" as never }),
+      /BagOfWordsConfig.features: must be one of "binary", "count", got "tfidf"/,
+    );
+    assert.throws(
+      () =>
+        trainBagOfWords([
+          { text: "a", label: "" },
+          { text: "b", label: "y" },
+        ]),
+      /record 0 has no label/,
+    );
     assert.throws(() => trainBagOfWords(TOY).topFeatures("neutral"), /not a label of this model/);
   });
 });
@@ -129,8 +190,14 @@ describe("trainBagOfWords on the amazon sentences", () => {
     assert.ok(model.training.converged, `did not converge: ${JSON.stringify(model.training)}`);
     const report = accuracyReport(model.evaluate(splits.test));
     const chance = chanceAccuracy(splits.test.map((r) => r.label));
-    assert.ok(report.accuracy >= 0.78, `test accuracy ${report.accuracy.toFixed(3)} (${report.correct}/${report.n}), expected >= 0.78`);
-    assert.ok(report.ci95[0] > chance, `the 95% interval ${report.ci95.map((v) => v.toFixed(3))} should be above chance ${chance}`);
+    assert.ok(
+      report.accuracy >= 0.78,
+      `test accuracy ${report.accuracy.toFixed(3)} (${report.correct}/${report.n}), expected >= 0.78`,
+    );
+    assert.ok(
+      report.ci95[0] > chance,
+      `the 95% interval ${report.ci95.map((v) => v.toFixed(3))} should be above chance ${chance}`,
+    );
     assert.equal(report.invalid, 0);
   });
 
@@ -142,7 +209,10 @@ describe("trainBagOfWords on the amazon sentences", () => {
 
   it("tuneBagOfWords picks the l2 with the best validation accuracy", () => {
     const tuned = tuneBagOfWords(splits.train, splits.validation, { l2Grid: [0.001, 0.1] });
-    assert.deepEqual(tuned.results.map((r) => r.l2), [0.1, 0.001]);
+    assert.deepEqual(
+      tuned.results.map((r) => r.l2),
+      [0.1, 0.001],
+    );
     const best = Math.max(...tuned.results.map((r) => r.validationAccuracy));
     assert.equal(tuned.results.find((r) => r.l2 === tuned.l2)!.validationAccuracy, best);
     assert.equal(accuracy(tuned.model, splits.validation), best);
@@ -150,7 +220,13 @@ describe("trainBagOfWords on the amazon sentences", () => {
 });
 
 describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
-  interface Problem { name: string; model: BagOfWordsModel; train: LabelledText[]; query: LabelledText[]; l2: number }
+  interface Problem {
+    name: string;
+    model: BagOfWordsModel;
+    train: LabelledText[];
+    query: LabelledText[];
+    l2: number;
+  }
   let problems: Problem[] = [];
   let results: { proba: number[][]; train_accuracy: number; n_iter: number }[] = [];
 
@@ -162,13 +238,21 @@ describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
     problems = [
       { name: "amazon seed 0, l2 0.001", train, query: [...test, ...train], l2: 0.001, model: undefined as never },
       { name: "amazon seed 0, l2 0.03, bigrams", train, query: test, l2: 0.03, model: undefined as never },
-      { name: "three labels, l2 0.003", train: three.slice(0, 600), query: three.slice(600), l2: 0.003, model: undefined as never },
+      {
+        name: "three labels, l2 0.003",
+        train: three.slice(0, 600),
+        query: three.slice(600),
+        l2: 0.003,
+        model: undefined as never,
+      },
     ];
     for (const p of problems) p.model = trainBagOfWords(p.train, { l2: p.l2, bigrams: p.name.includes("bigrams") });
     const spec = {
       problems: problems.map((p) => ({
-        d: p.model.vocabularySize, C: 1 / (p.l2 * p.train.length),
-        train: p.train.map((r) => p.model.features(r.text)), y: p.train.map((r) => p.model.labels.indexOf(r.label)),
+        d: p.model.vocabularySize,
+        C: 1 / (p.l2 * p.train.length),
+        train: p.train.map((r) => p.model.features(r.text)),
+        y: p.train.map((r) => p.model.labels.indexOf(r.label)),
         query: p.query.map((r) => p.model.features(r.text)),
       })),
     };
@@ -188,11 +272,22 @@ describe("trainBagOfWords against scikit-learn's LogisticRegression", () => {
     it(`problem ${index}: the same probabilities (max |diff| < 1e-3) and training accuracy`, function () {
       const p = problems[index];
       const reference = results[index];
-      const ours = p.query.map((r) => { const proba = p.model.predictProba(r.text); return p.model.labels.map((l) => proba[l]); });
+      const ours = p.query.map((r) => {
+        const proba = p.model.predictProba(r.text);
+        return p.model.labels.map((l) => proba[l]);
+      });
       const diff = maxAbsDiff(ours.flat(), reference.proba.flat());
-      assert.ok(diff < 1e-3, `${p.name}: max |p_ours - p_sklearn| = ${diff.toExponential(2)} over ${p.query.length} texts, NOT OK`);
-      console.log(`      ${p.name}: max |p_ours - p_sklearn| = ${diff.toExponential(2)} over ${p.query.length} texts (sklearn ${reference.n_iter} lbfgs steps, ours ${p.model.training.iterations}), OK`);
-      assert.ok(Math.abs(accuracy(p.model, p.train) - reference.train_accuracy) < 1e-12, `${p.name}: training accuracy ${accuracy(p.model, p.train)} vs sklearn ${reference.train_accuracy}`);
+      assert.ok(
+        diff < 1e-3,
+        `${p.name}: max |p_ours - p_sklearn| = ${diff.toExponential(2)} over ${p.query.length} texts, NOT OK`,
+      );
+      console.log(
+        `      ${p.name}: max |p_ours - p_sklearn| = ${diff.toExponential(2)} over ${p.query.length} texts (sklearn ${reference.n_iter} lbfgs steps, ours ${p.model.training.iterations}), OK`,
+      );
+      assert.ok(
+        Math.abs(accuracy(p.model, p.train) - reference.train_accuracy) < 1e-12,
+        `${p.name}: training accuracy ${accuracy(p.model, p.train)} vs sklearn ${reference.train_accuracy}`,
+      );
     });
   }
 });

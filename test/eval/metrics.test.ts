@@ -2,7 +2,13 @@
 // hand: accuracy and invalid counts, Wilson intervals, confusion matrices, answer normalization.
 import assert from "node:assert/strict";
 import {
-  accuracyReport, accuracyRows, chanceAccuracy, confusionMatrix, confusionRows, normalizeAnswer, wilsonInterval,
+  accuracyReport,
+  accuracyRows,
+  chanceAccuracy,
+  confusionMatrix,
+  confusionRows,
+  normalizeAnswer,
+  wilsonInterval,
   type Prediction,
 } from "../../src/eval/metrics";
 import { assertClose } from "../support/tolerance";
@@ -83,15 +89,20 @@ describe("wilsonInterval", () => {
     [83, 99, [0.753486, 0.898001]],
   ];
   for (const [k, n, expected] of cases) {
-    it(`${k}/${n} -> [${expected.join(", ")}]`, () => assertClose(wilsonInterval(k, n), expected, 2e-6, 0, `wilson(${k}, ${n})`));
+    it(`${k}/${n} -> [${expected.join(", ")}]`, () =>
+      assertClose(wilsonInterval(k, n), expected, 2e-6, 0, `wilson(${k}, ${n})`));
   }
 
   it("is inside [0, 1], contains k/n, and narrows as n grows", () => {
     const [lo, hi] = wilsonInterval(0, 3);
     assert.ok(lo === 0 && hi > 0 && hi <= 1);
-    const small = wilsonInterval(8, 10), large = wilsonInterval(800, 1000);
+    const small = wilsonInterval(8, 10),
+      large = wilsonInterval(800, 1000);
     assert.ok(large[0] <= 0.8 && 0.8 <= large[1]);
-    assert.ok(large[1] - large[0] < (small[1] - small[0]) / 5, "100 times the data should give a much narrower interval");
+    assert.ok(
+      large[1] - large[0] < (small[1] - small[0]) / 5,
+      "100 times the data should give a much narrower interval",
+    );
   });
 
   it("a wider z gives a wider interval (z = 2.576 for 99%)", () => {
@@ -128,13 +139,22 @@ describe("accuracyReport", () => {
     assert.deepEqual([r.n, r.correct, r.invalid, r.accuracy], [10, 6, 2, 0.6]);
     assert.deepEqual(r.ci95, wilsonInterval(6, 10));
     assert.deepEqual(Object.keys(r.byGroup), ["A", "B"]);
-    assert.deepEqual({ ...r.byGroup.A, ci95: undefined }, { n: 6, correct: 4, invalid: 1, accuracy: 4 / 6, ci95: undefined });
-    assert.deepEqual({ ...r.byGroup.B, ci95: undefined }, { n: 4, correct: 2, invalid: 1, accuracy: 0.5, ci95: undefined });
+    assert.deepEqual(
+      { ...r.byGroup.A, ci95: undefined },
+      { n: 6, correct: 4, invalid: 1, accuracy: 4 / 6, ci95: undefined },
+    );
+    assert.deepEqual(
+      { ...r.byGroup.B, ci95: undefined },
+      { n: 4, correct: 2, invalid: 1, accuracy: 0.5, ci95: undefined },
+    );
     assert.deepEqual(r.byGroup.B.ci95, wilsonInterval(2, 4));
   });
 
   it("leaves examples without a group out of byGroup but not out of the totals", () => {
-    const r = accuracyReport([{ expected: "yes", predicted: "yes" }, { expected: "no", predicted: "yes", group: "g" }]);
+    const r = accuracyReport([
+      { expected: "yes", predicted: "yes" },
+      { expected: "no", predicted: "yes", group: "g" },
+    ]);
     assert.equal(r.n, 2);
     assert.deepEqual(Object.keys(r.byGroup), ["g"]);
     assert.equal(r.byGroup.g.n, 1);
@@ -142,16 +162,28 @@ describe("accuracyReport", () => {
 
   it("makes table rows: one per group, then all", () => {
     const rows = accuracyRows(accuracyReport(PREDICTIONS));
-    assert.deepEqual(rows.map((row) => row.group), ["A", "B", "all"]);
+    assert.deepEqual(
+      rows.map((row) => row.group),
+      ["A", "B", "all"],
+    );
     assert.deepEqual(rows[2], { group: "all", n: 10, correct: 6, invalid: 2, accuracy: 0.6, ci95: "0.313 - 0.832" });
   });
 
   it("refuses empty and malformed predictions, and labels outside the given set", () => {
     assert.throws(() => accuracyReport([]), /no predictions/);
     assert.throws(() => accuracyReport([{ expected: "", predicted: "yes" }]), /prediction 0 has no expected label/);
-    assert.throws(() => accuracyReport([{ expected: "yes", predicted: undefined as unknown as null }]), /predicted undefined.*or null/);
-    assert.throws(() => accuracyReport([{ expected: "positive", predicted: "Positive" }], { labels: SENTIMENT }), /predicted "Positive", which is not one of the labels negative, positive; map answers/);
-    assert.throws(() => accuracyReport([{ expected: "neutral", predicted: null }], { labels: SENTIMENT }), /expects "neutral"/);
+    assert.throws(
+      () => accuracyReport([{ expected: "yes", predicted: undefined as unknown as null }]),
+      /predicted undefined.*or null/,
+    );
+    assert.throws(
+      () => accuracyReport([{ expected: "positive", predicted: "Positive" }], { labels: SENTIMENT }),
+      /predicted "Positive", which is not one of the labels negative, positive; map answers/,
+    );
+    assert.throws(
+      () => accuracyReport([{ expected: "neutral", predicted: null }], { labels: SENTIMENT }),
+      /expects "neutral"/,
+    );
   });
 });
 
@@ -176,7 +208,10 @@ describe("confusionMatrix", () => {
   });
 
   it("refuses a predicted label outside the label set", () => {
-    assert.throws(() => confusionMatrix([{ expected: "yes", predicted: "maybe" }], YES_NO), /predicted "maybe", which is not one of the labels no, yes/);
+    assert.throws(
+      () => confusionMatrix([{ expected: "yes", predicted: "maybe" }], YES_NO),
+      /predicted "maybe", which is not one of the labels no, yes/,
+    );
     assert.throws(() => confusionMatrix(PREDICTIONS, []), /label set is empty/);
   });
 });

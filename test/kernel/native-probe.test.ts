@@ -19,7 +19,9 @@ type NativeBuild = typeof import("../../kernel/native-build.mjs");
 
 describe("native backend probe", () => {
   let nb: NativeBuild;
-  before(async () => { nb = await import("../../kernel/native-build.mjs"); });
+  before(async () => {
+    nb = await import("../../kernel/native-build.mjs");
+  });
   const report = (r: object) => `${nb.PROBE_MARKER}${JSON.stringify(r)}`;
 
   it("reads its own report line and nothing else, whatever TensorFlow logs on either stream", () => {
@@ -37,10 +39,15 @@ describe("native backend probe", () => {
   });
 
   it("fails with the probe's own error, or the end of stderr when it printed no report", () => {
-    assert.throws(() => nb.readProbeReport(report({ error: "matMul gave 0,0 instead of 17,39" }), XEON_STDERR), /^Error: matMul gave 0,0 instead of 17,39$/);
+    assert.throws(
+      () => nb.readProbeReport(report({ error: "matMul gave 0,0 instead of 17,39" }), XEON_STDERR),
+      /^Error: matMul gave 0,0 instead of 17,39$/,
+    );
     assert.throws(() => nb.readProbeReport(report({ backend: "cpu" }), ""), /the probe reported backend cpu/);
-    assert.throws(() => nb.readProbeReport("", `${XEON_STDERR}\nSegmentation fault`, 139),
-      /the probe process exited with 139 before reporting; its last lines on stderr:[\s\S]*Segmentation fault/);
+    assert.throws(
+      () => nb.readProbeReport("", `${XEON_STDERR}\nSegmentation fault`, 139),
+      /the probe process exited with 139 before reporting; its last lines on stderr:[\s\S]*Segmentation fault/,
+    );
     assert.throws(() => nb.readProbeReport(`{"backend":"tensorflow"}`, "", 0), /printed no report/);
     assert.throws(() => nb.readProbeReport(`${nb.PROBE_MARKER}I0000 00:0`, "", 0), /report is not JSON/);
   });
@@ -55,7 +62,10 @@ describe("native backend probe", () => {
       root = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-native-"));
       state = path.join(root, ".workbook");
       fs.mkdirSync(path.join(root, "node_modules", "@tensorflow", "tfjs-node"), { recursive: true });
-      fs.writeFileSync(path.join(root, "node_modules", "@tensorflow", "tfjs-node", "package.json"), JSON.stringify({ version: "4.22.0" }));
+      fs.writeFileSync(
+        path.join(root, "node_modules", "@tensorflow", "tfjs-node", "package.json"),
+        JSON.stringify({ version: "4.22.0" }),
+      );
     });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
     const statusFile = () => path.join(state, "native", nb.buildKey(root).key, "status.json");
@@ -68,7 +78,13 @@ describe("native backend probe", () => {
       writeStatus({ ok: false, stage: "build", reason: "g++ failed:\nfatal error: node_api.h: No such file" });
       const lines: string[] = [];
       // python=/bin/false: were it to rebuild, the download would fail at once with another reason.
-      const status = nb.buildNativeBackend({ root, state, python: "/bin/false", log: (m: string) => lines.push(m), say: quiet.say });
+      const status = nb.buildNativeBackend({
+        root,
+        state,
+        python: "/bin/false",
+        log: (m: string) => lines.push(m),
+        say: quiet.say,
+      });
       assert.equal(status.ok, false);
       assert.equal(status.stage, "build");
       assert.match(status.reason ?? "", /node_api\.h/);
@@ -93,11 +109,20 @@ describe("native backend probe", () => {
   it("tells the learner why in one sentence, with the command that tries again", () => {
     assert.equal(nativeUnavailableReason({ ok: true }), undefined);
     assert.match(nativeUnavailableReason(undefined)!, /not built it on this machine yet: run `npm run setup`/);
-    const build = nativeUnavailableReason({ ok: false, stage: "build", reason: "g++ -std=c++17 ... failed:\nerror: x" })!;
-    assert.equal(build, "setup could not build the native TensorFlow addon (g++ -std=c++17 ... failed); the details are in " +
-      ".workbook/native-status.json, and `WORKBOOK_REBUILD_NATIVE=1 npm run setup` builds it again");
-    assert.match(nativeUnavailableReason({ ok: false, stage: "check", reason: "the probe process printed no report" })!,
-      /^the native TensorFlow addon was built but failed its check \(the probe process printed no report\); `npm run setup` checks it again$/);
+    const build = nativeUnavailableReason({
+      ok: false,
+      stage: "build",
+      reason: "g++ -std=c++17 ... failed:\nerror: x",
+    })!;
+    assert.equal(
+      build,
+      "setup could not build the native TensorFlow addon (g++ -std=c++17 ... failed); the details are in " +
+        ".workbook/native-status.json, and `WORKBOOK_REBUILD_NATIVE=1 npm run setup` builds it again",
+    );
+    assert.match(
+      nativeUnavailableReason({ ok: false, stage: "check", reason: "the probe process printed no report" })!,
+      /^the native TensorFlow addon was built but failed its check \(the probe process printed no report\); `npm run setup` checks it again$/,
+    );
     assert.match(nativeUnavailableReason({ ok: false, stage: "off" })!, /skip it .*run `npm run setup` without that/);
   });
 });

@@ -24,25 +24,43 @@ describe("TensorFlow's start-up notices", () => {
       "Error: Pre-training stopped at step 3: the loss is NaN.",
       "WARNING: something else",
       "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.",
-    ]) assert.equal(isTensorFlowNotice(line, "[workbook] previous line"), false, line);
+    ])
+      assert.equal(isTensorFlowNotice(line, "[workbook] previous line"), false, line);
   });
 
   it("filters a stream split at any point, keeping the other lines whole and in order", () => {
-    const text = ["[lesson] running 6 notebook(s)", ...XEON_NOTICES, "Traceback: a real problem", "E0000 00:00:1.0 1 x.cc:1] kept", "last line, no newline"].join("\n");
+    const text = [
+      "[lesson] running 6 notebook(s)",
+      ...XEON_NOTICES,
+      "Traceback: a real problem",
+      "E0000 00:00:1.0 1 x.cc:1] kept",
+      "last line, no newline",
+    ].join("\n");
     for (const size of [1, 7, 64, text.length]) {
       const passed: string[] = [];
       const diverted: string[] = [];
-      const filter = new TensorFlowLogFilter((s) => passed.push(s), (s) => diverted.push(s));
+      const filter = new TensorFlowLogFilter(
+        (s) => passed.push(s),
+        (s) => diverted.push(s),
+      );
       for (let i = 0; i < text.length; i += size) filter.write(text.slice(i, i + size));
       filter.end();
-      assert.equal(passed.join(""), "[lesson] running 6 notebook(s)\nTraceback: a real problem\nE0000 00:00:1.0 1 x.cc:1] kept\nlast line, no newline", `chunks of ${size}`);
+      assert.equal(
+        passed.join(""),
+        "[lesson] running 6 notebook(s)\nTraceback: a real problem\nE0000 00:00:1.0 1 x.cc:1] kept\nlast line, no newline",
+        `chunks of ${size}`,
+      );
       assert.equal(diverted.join(""), XEON_NOTICES.map((l) => `${l}\n`).join(""));
     }
   });
 
   it("runs a command with its stderr filtered, passing its output and exit code through", () => {
     const script = `console.log("out"); console.error(${JSON.stringify(XEON_NOTICES.join("\n"))}); console.error("a real error"); process.exit(3);`;
-    const r = spawnSync(process.execPath, [path.join(ROOT, "kernel", "tensorflow-log.cjs"), process.execPath, "-e", script], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "kernel", "tensorflow-log.cjs"), process.execPath, "-e", script],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 3);
     assert.equal(r.stdout, "out\n");
     assert.equal(r.stderr, "a real error\n");

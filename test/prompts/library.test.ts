@@ -6,7 +6,15 @@ import { renderTemplate } from "../../src/prompts/template";
 
 const positive = { sourceId: "amazon:3", text: "Great for the jawbone.", label: "positive" };
 const negative = { sourceId: "amazon:1", text: "Battery died in a day.", label: "negative" };
-const star = { sourceId: "R1", text: "The strap broke after a week.", label: "negative", rating: 2, title: "Broke fast", product: "Watch", category: "Watches" };
+const star = {
+  sourceId: "R1",
+  text: "The strap broke after a week.",
+  label: "negative",
+  rating: 2,
+  title: "Broke fast",
+  product: "Watch",
+  category: "Watches",
+};
 
 /** template id -> [record, prompt, completion]; each shipped template must be here. */
 const EXPECTED: Record<string, [object, string, string][]> = {
@@ -30,27 +38,21 @@ const EXPECTED: Record<string, [object, string, string][]> = {
     [positive, "Write a positive review.", " Great for the jawbone."],
     [negative, "Write a negative review.", " Battery died in a day."],
   ],
-  "review-here-is-sentiment": [
-    [positive, "Here is a positive review:", " Great for the jawbone."],
-  ],
+  "review-here-is-sentiment": [[positive, "Here is a positive review:", " Great for the jawbone."]],
   "rating-predict": [
     [star, "Predict the star rating (1 to 5) of this review: The strap broke after a week.\nRating:", " 2"],
   ],
   "rating-how-many-stars": [
     [star, "Review: The strap broke after a week.\nHow many stars, from 1 to 5, did the reviewer give?\nStars:", " 2"],
   ],
-  "review-write-stars": [
-    [star, "Write a 2-star review.", " The strap broke after a week."],
-  ],
+  "review-write-stars": [[star, "Write a 2-star review.", " The strap broke after a week."]],
   "review-write-stars-titled": [
     [star, "Title: Broke fast\nWrite a 2-star review with this title.", " The strap broke after a week."],
   ],
   "headline-describe": [
     [star, "Give a short sentence describing this review: The strap broke after a week.\nSummary:", " Broke fast"],
   ],
-  "headline-title": [
-    [star, "Review: The strap broke after a week.\nA title for this review:", " Broke fast"],
-  ],
+  "headline-title": [[star, "Review: The strap broke after a week.\nA title for this review:", " Broke fast"]],
 };
 
 describe("shipped prompt templates", () => {
@@ -58,8 +60,14 @@ describe("shipped prompt templates", () => {
     const shipped = [...SENTIMENT_TEMPLATES, ...STAR_RATING_TEMPLATES].map((t) => t.id);
     assert.deepEqual(shipped.slice().sort(), Object.keys(EXPECTED).sort());
     for (const id of shipped) assert.equal(getTemplate(id).id, id);
-    assert.deepEqual(listTemplates({ collection: "sentiment" }).map((t) => t.id), SENTIMENT_TEMPLATES.map((t) => t.id));
-    assert.deepEqual(listTemplates({ collection: "star-rating" }).map((t) => t.id), STAR_RATING_TEMPLATES.map((t) => t.id));
+    assert.deepEqual(
+      listTemplates({ collection: "sentiment" }).map((t) => t.id),
+      SENTIMENT_TEMPLATES.map((t) => t.id),
+    );
+    assert.deepEqual(
+      listTemplates({ collection: "star-rating" }).map((t) => t.id),
+      STAR_RATING_TEMPLATES.map((t) => t.id),
+    );
   });
 
   for (const [id, cases] of Object.entries(EXPECTED)) {
@@ -70,7 +78,7 @@ describe("shipped prompt templates", () => {
     });
   }
 
-  it("include the lesson's prompt: it begins \"Classify this review:\" and ends \"Sentiment:\"", () => {
+  it('include the lesson\'s prompt: it begins "Classify this review:" and ends "Sentiment:"', () => {
     const { prompt } = renderTemplate(getTemplate("sentiment-classify"), positive);
     assert.ok(prompt.startsWith("Classify this review:") && prompt.endsWith("Sentiment:"), prompt);
   });
@@ -95,18 +103,32 @@ describe("shipped prompt templates", () => {
     assert.deepEqual(t("headline-describe").fields, ["text", "title"]);
     assert.equal(t("headline-describe").metric, "rouge-like");
     assert.equal(t("review-write-sentiment").answerChoices, undefined);
-    assert.deepEqual(listTemplates({ task: "rating-prediction" }).map((x) => x.id), ["rating-predict", "rating-how-many-stars"]);
-    assert.deepEqual(listTemplates({ task: "headline-generation" }).map((x) => x.id), ["headline-describe", "headline-title"]);
-    assert.deepEqual(listTemplates({ collection: "sentiment", originalTask: false }).map((x) => x.id), ["review-write-sentiment", "review-here-is-sentiment"]);
+    assert.deepEqual(
+      listTemplates({ task: "rating-prediction" }).map((x) => x.id),
+      ["rating-predict", "rating-how-many-stars"],
+    );
+    assert.deepEqual(
+      listTemplates({ task: "headline-generation" }).map((x) => x.id),
+      ["headline-describe", "headline-title"],
+    );
+    assert.deepEqual(
+      listTemplates({ collection: "sentiment", originalTask: false }).map((x) => x.id),
+      ["review-write-sentiment", "review-here-is-sentiment"],
+    );
     // Data with text and label only: the sentiment templates, none that needs a rating or a title.
     const shipped = listTemplates({ fields: ["text", "label"] }).filter((x) => x.collection !== "user");
-    assert.deepEqual(shipped.map((x) => x.id), SENTIMENT_TEMPLATES.map((x) => x.id));
+    assert.deepEqual(
+      shipped.map((x) => x.id),
+      SENTIMENT_TEMPLATES.map((x) => x.id),
+    );
   });
 
   it("refuse a neutral review in a negative/positive template, naming the template, record and field", () => {
     const neutral = { ...star, label: "neutral", rating: 3 };
-    assert.throws(() => renderTemplate(getTemplate("sentiment-liked-yes-no"), neutral),
-      /^TemplateRenderError: Template "sentiment-liked-yes-no" on record R1: its label "neutral" is not one of the answer choices \(negative, positive\)/);
+    assert.throws(
+      () => renderTemplate(getTemplate("sentiment-liked-yes-no"), neutral),
+      /^TemplateRenderError: Template "sentiment-liked-yes-no" on record R1: its label "neutral" is not one of the answer choices \(negative, positive\)/,
+    );
     assert.deepEqual(renderTemplate(getTemplate("rating-predict"), neutral).completion, " 3");
   });
 });

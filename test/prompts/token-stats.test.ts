@@ -12,7 +12,15 @@ describe("token statistics", () => {
     assert.equal(percentile([10, 20, 30, 40, 50], 95), 48);
     assert.equal(percentile([7], 95), 7);
     assert.ok(Number.isNaN(percentile([], 50)));
-    assert.deepEqual(summarizeLengths("x", [5, 1, 3, 9, 7], 6), { part: "x", min: 1, median: 5, p95: 8.6, max: 9, mean: 5, over: 2 });
+    assert.deepEqual(summarizeLengths("x", [5, 1, 3, 9, 7], 6), {
+      part: "x",
+      min: 1,
+      median: 5,
+      p95: 8.6,
+      max: 9,
+      mean: 5,
+      over: 2,
+    });
   });
 
   it("counts prompt, completion and whole-example tokens and how many exceed the window", () => {
@@ -28,7 +36,15 @@ describe("token statistics", () => {
     assert.deepEqual(s.rows, [
       { part: "prompt", min: 4, median: 8, p95: 10.7, max: 11, mean: 7.7, "over 10": 1 },
       { part: "completion", min: 1, median: 1, p95: 9.1, max: 10, mean: 4, "over 10": 0 },
-      { part: "prompt + completion + 1 end-of-text", min: 10, median: 13, p95: 14.8, max: 15, mean: 12.7, "over 10": 2 },
+      {
+        part: "prompt + completion + 1 end-of-text",
+        min: 10,
+        median: 13,
+        p95: 14.8,
+        max: 15,
+        mean: 12.7,
+        "over 10": 2,
+      },
     ]);
     const noEos = tokenLengthStats(examples, wordTokenizer, { contextWindow: 14, extraTokens: 0 });
     assert.deepEqual(noEos.lengths.total, [9, 12, 14]);
@@ -37,7 +53,13 @@ describe("token statistics", () => {
   });
 
   it("refuses a window or extra tokens that are not whole numbers", () => {
-    assert.throws(() => tokenLengthStats([], wordTokenizer, { contextWindow: 0 }), /contextWindow must be a positive whole number of tokens, got 0/);
-    assert.throws(() => tokenLengthStats([], wordTokenizer, { contextWindow: 8, extraTokens: -1 }), /extraTokens must be a whole number >= 0, got -1/);
+    assert.throws(
+      () => tokenLengthStats([], wordTokenizer, { contextWindow: 0 }),
+      /contextWindow must be a positive whole number of tokens, got 0/,
+    );
+    assert.throws(
+      () => tokenLengthStats([], wordTokenizer, { contextWindow: 8, extraTokens: -1 }),
+      /extraTokens must be a whole number >= 0, got -1/,
+    );
   });
 });

@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { formatBytes, formatMemoryReport, initBackend, memoryReport } from "../../src/index";
 
 describe("memory report", () => {
-  before(async () => { await initBackend({ quiet: true }); });
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("counts live tensors and their bytes", () => {
     const before = memoryReport();

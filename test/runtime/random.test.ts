@@ -3,7 +3,9 @@ import { SeededRandom } from "../../src/index";
 
 describe("SeededRandom", () => {
   it("gives the same stream for the same seed and a different one for another seed", () => {
-    const a = new SeededRandom(42), b = new SeededRandom(42), c = new SeededRandom(43);
+    const a = new SeededRandom(42),
+      b = new SeededRandom(42),
+      c = new SeededRandom(43);
     const sa = Array.from({ length: 20 }, () => a.nextUint32());
     const sb = Array.from({ length: 20 }, () => b.nextUint32());
     const sc = Array.from({ length: 20 }, () => c.nextUint32());
@@ -23,7 +25,10 @@ describe("SeededRandom", () => {
     const r = new SeededRandom(7);
     const counts = new Array(6).fill(0);
     for (let i = 0; i < 6000; i++) counts[r.int(6)]++;
-    assert.ok(counts.every((c) => c > 850 && c < 1150), `counts ${counts}`);
+    assert.ok(
+      counts.every((c) => c > 850 && c < 1150),
+      `counts ${counts}`,
+    );
     assert.throws(() => r.int(0), /positive integer/);
   });
 
@@ -42,14 +47,21 @@ describe("SeededRandom", () => {
     const s2 = new SeededRandom(3).shuffle(items);
     assert.deepEqual(s1, s2);
     assert.notDeepEqual(s1, items);
-    assert.deepEqual([...s1].sort((a, b) => a - b), items);
-    assert.deepEqual(items, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...s1].sort((a, b) => a - b),
+      items,
+    );
+    assert.deepEqual(
+      items,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it("forks streams that depend on the label only, not on draws made before", () => {
     const a = new SeededRandom(5);
     const b = new SeededRandom(5);
-    b.next(); b.next();
+    b.next();
+    b.next();
     assert.equal(a.fork("split").next(), b.fork("split").next());
     assert.notEqual(a.fork("split").next(), a.fork("init").next());
   });

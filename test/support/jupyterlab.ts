@@ -34,12 +34,24 @@ export async function startJupyterLab(notebooks: string[], scratch: string): Pro
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [
-    path.join(ROOT, "kernel", "start.mjs"), "--no-browser", `--port=${port}`, `--IdentityProvider.token=${token}`,
-    "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0",
-  ], { cwd: ROOT, env: { ...process.env, WORKBOOK_NOTEBOOK_DIR: scratch }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (d) => { output += d; });
-  child.stderr!.on("data", (d) => { output += d; });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "kernel", "start.mjs"),
+      "--no-browser",
+      `--port=${port}`,
+      `--IdentityProvider.token=${token}`,
+      "--LabApp.expose_app_in_browser=True",
+      "--ServerApp.port_retries=0",
+    ],
+    { cwd: ROOT, env: { ...process.env, WORKBOOK_NOTEBOOK_DIR: scratch }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout!.on("data", (d) => {
+    output += d;
+  });
+  child.stderr!.on("data", (d) => {
+    output += d;
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -47,18 +59,23 @@ export async function startJupyterLab(notebooks: string[], scratch: string): Pro
     try {
       const res = await fetch(`${url}/api/status?token=${token}`);
       if (res.ok) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`JupyterLab did not start within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   return {
-    url, token, notebookDir: scratch,
+    url,
+    token,
+    notebookDir: scratch,
     log: () => output,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+      }),
   };
 }

@@ -29,7 +29,11 @@ export interface Notebook {
 /** notebooks/*.ipynb in reading order (their names start with a number). */
 export function notebookPaths(): string[] {
   const dir = path.join(ROOT, "notebooks");
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 export function readNotebook(file: string): Notebook {
@@ -37,12 +41,19 @@ export function readNotebook(file: string): Notebook {
 }
 
 export const sourceOf = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join("") : cell.source);
-export const textOf = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
+export const textOf = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : (t ?? ""));
 
 /** Executes notebooks with kernel/run_notebooks.py; returns its exit status and output. */
-export function runNotebooks(files: string[], outDir: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+export function runNotebooks(
+  files: string[],
+  outDir: string,
+  env: Record<string, string> = {},
+): { status: number | null; output: string } {
   const r = spawnSync(VENV_PYTHON, [path.join(ROOT, "kernel", "run_notebooks.py"), ...files, "--out", outDir], {
-    cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env },
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env: { ...process.env, ...env },
   });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }

@@ -7,7 +7,10 @@ import { VENV_PYTHON } from "./notebooks";
 
 /** Whether .venv's Python imports these modules. */
 export function pythonHas(modules: string[]): boolean {
-  return fs.existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" }).status === 0;
+  return (
+    fs.existsSync(VENV_PYTHON) &&
+    spawnSync(VENV_PYTHON, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" }).status === 0
+  );
 }
 
 /**
@@ -17,6 +20,8 @@ export function pythonHas(modules: string[]): boolean {
 export function requireReference(context: Mocha.Context, modules: string[]): void {
   if (pythonHas(modules)) return;
   if (process.env.WORKBOOK_NO_REFERENCE === "1") context.skip();
-  throw new Error(`the reference environment lacks ${modules.join(", ")}: run \`node kernel/setup.mjs --reference\` ` +
-    "(npm test does), or set WORKBOOK_NO_REFERENCE=1 to skip the reference checks on a machine without PyTorch.");
+  throw new Error(
+    `the reference environment lacks ${modules.join(", ")}: run \`node kernel/setup.mjs --reference\` ` +
+      "(npm test does), or set WORKBOOK_NO_REFERENCE=1 to skip the reference checks on a machine without PyTorch.",
+  );
 }

@@ -11,45 +11,111 @@ import { loadCheckpoint } from "../../src/model/checkpoint";
 import { generate } from "../../src/model/generate";
 import { generateBatch } from "../../src/model/generate-batch";
 import { nextTokenLoss } from "../../src/train/loss";
-import { accumulatedGradients, DEFAULT_FINETUNE_CONFIG, finetune, finetuneConfig, type FinetuneEvent } from "../../src/train/finetune";
+import {
+  accumulatedGradients,
+  DEFAULT_FINETUNE_CONFIG,
+  finetune,
+  finetuneConfig,
+  type FinetuneEvent,
+} from "../../src/train/finetune";
 import { epochBatches, tokenizeExamples } from "../../src/train/sft-batches";
 import { maxAbsDiff } from "../support/tolerance";
 
-const POSITIVE = ["Great phone, works well", "I love this case", "Excellent sound and battery", "Works great, very happy", "Best purchase ever", "Good value, good quality"];
-const NEGATIVE = ["Broke after a week", "Terrible battery, do not buy", "Waste of money", "The case cracked, very poor", "It never worked", "Bad sound, bad quality"];
-const example = (text: string, label: string, i: number) => ({ prompt: `Review: ${text}\nSentiment:`, completion: ` ${label}`, label, templateId: "t", sourceId: `s${i}` });
-const ALL = [...POSITIVE.map((t, i) => example(t, "positive", i)), ...NEGATIVE.map((t, i) => example(t, "negative", i + 6))];
+const POSITIVE = [
+  "Great phone, works well",
+  "I love this case",
+  "Excellent sound and battery",
+  "Works great, very happy",
+  "Best purchase ever",
+  "Good value, good quality",
+];
+const NEGATIVE = [
+  "Broke after a week",
+  "Terrible battery, do not buy",
+  "Waste of money",
+  "The case cracked, very poor",
+  "It never worked",
+  "Bad sound, bad quality",
+];
+const example = (text: string, label: string, i: number) => ({
+  prompt: `Review: ${text}\nSentiment:`,
+  completion: ` ${label}`,
+  label,
+  templateId: "t",
+  sourceId: `s${i}`,
+});
+const ALL = [
+  ...POSITIVE.map((t, i) => example(t, "positive", i)),
+  ...NEGATIVE.map((t, i) => example(t, "negative", i + 6)),
+];
 
 describe("full fine-tuning", function () {
   this.timeout(300_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-finetune-"));
-  const tokenizer = trainBPE(Array.from({ length: 30 }, (_, i) => `${ALL[i % ALL.length].prompt}${ALL[i % ALL.length].completion}`), { vocabSize: 300 });
+  const tokenizer = trainBPE(
+    Array.from({ length: 30 }, (_, i) => `${ALL[i % ALL.length].prompt}${ALL[i % ALL.length].completion}`),
+    { vocabSize: 300 },
+  );
   const train = Array.from({ length: 36 }, (_, i) => ALL[i % ALL.length]); // a few dozen examples
   const validation = ALL.slice(0, 4).concat(ALL.slice(6, 10));
-  const config = finetuneConfig({ epochs: 3, batchSize: 8, learningRate: 3e-3, warmupFraction: 0.2, maxLength: 32, checkpointEvery: 2, seed: 3 });
+  const config = finetuneConfig({
+    epochs: 3,
+    batchSize: 8,
+    learningRate: 3e-3,
+    warmupFraction: 0.2,
+    maxLength: 32,
+    checkpointEvery: 2,
+    seed: 3,
+  });
   let base: GPT;
   before(async () => {
     await initBackend({ quiet: true });
     base = new GPT(gptConfig({ vocabSize: tokenizer.vocabSize, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32 }), 7);
   });
-  after(() => { base.dispose(); fs.rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    base.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it("starts near ln(vocab), lowers the loss, keeps the base model and leaks no tensors", async () => {
     const before = tf.memory().numTensors;
     const baseWeights = base.param("transformer.h.0.attn.c_attn.weight").dataSync().slice();
     const events: FinetuneEvent[] = [];
-    const run = await finetune({ base, tokenizer, train, validation, config, outDir: path.join(dir, "a"), onEvent: (e) => events.push(e) });
+    const run = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config,
+      outDir: path.join(dir, "a"),
+      onEvent: (e) => events.push(e),
+    });
     const losses = run.state.history.map((h) => h.trainLoss);
-    assert.ok(Math.abs(losses[0] - Math.log(tokenizer.vocabSize)) < 0.6, `first loss ${losses[0]} vs ln V ${Math.log(tokenizer.vocabSize)}`);
+    assert.ok(
+      Math.abs(losses[0] - Math.log(tokenizer.vocabSize)) < 0.6,
+      `first loss ${losses[0]} vs ln V ${Math.log(tokenizer.vocabSize)}`,
+    );
     assert.ok(losses[losses.length - 1] < losses[0] - 1, `loss did not fall: ${losses.map((l) => l.toFixed(2))}`);
     assert.equal(run.state.step, 15, "3 epochs of 5 batches");
-    assert.deepEqual(events.flatMap((e) => (e.kind === "eval" ? [e.step] : [])), [5, 10, 15]);
+    assert.deepEqual(
+      events.flatMap((e) => (e.kind === "eval" ? [e.step] : [])),
+      [5, 10, 15],
+    );
     const evals = events.filter((e): e is Extract<FinetuneEvent, { kind: "eval" }> => e.kind === "eval");
-    assert.ok(evals.every((e) => e.validationAccuracy >= 0 && e.validationAccuracy <= 1 && Number.isFinite(e.validationLoss)));
-    assert.equal(maxAbsDiff(base.param("transformer.h.0.attn.c_attn.weight").dataSync(), baseWeights), 0, "the base model changed");
+    assert.ok(
+      evals.every((e) => e.validationAccuracy >= 0 && e.validationAccuracy <= 1 && Number.isFinite(e.validationLoss)),
+    );
+    assert.equal(
+      maxAbsDiff(base.param("transformer.h.0.attn.c_attn.weight").dataSync(), baseWeights),
+      0,
+      "the base model changed",
+    );
     // The best model on disk is the one returned.
     const best = loadCheckpoint(run.bestFolder).model;
-    assert.equal(maxAbsDiff(best.param("transformer.wte.weight").dataSync(), run.model.param("transformer.wte.weight").dataSync()), 0);
+    assert.equal(
+      maxAbsDiff(best.param("transformer.wte.weight").dataSync(), run.model.param("transformer.wte.weight").dataSync()),
+      0,
+    );
     best.dispose();
     run.model.dispose();
     assert.equal(tf.memory().numTensors, before, "tensors leaked");
@@ -57,8 +123,17 @@ describe("full fine-tuning", function () {
 
   it("keeps the tensor count flat from step to step", async () => {
     const counts: number[] = [];
-    const run = await finetune({ base, tokenizer, train, validation, config: { ...config, epochs: 1 }, outDir: path.join(dir, "flat"),
-      onEvent: (e) => { if (e.kind === "step") counts.push(tf.memory().numTensors); } });
+    const run = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config: { ...config, epochs: 1 },
+      outDir: path.join(dir, "flat"),
+      onEvent: (e) => {
+        if (e.kind === "step") counts.push(tf.memory().numTensors);
+      },
+    });
     run.model.dispose();
     assert.ok(counts.length === 5 && counts.every((c) => c === counts[0]), `tensors per step: ${counts}`);
   });
@@ -70,32 +145,64 @@ describe("full fine-tuning", function () {
     assert.equal(first.state.step, 7);
     first.model.dispose();
     const events: FinetuneEvent[] = [];
-    const resumed = await finetune({ base, tokenizer, train, validation, config, outDir: out, onEvent: (e) => events.push(e) });
-    assert.ok(events.some((e) => e.kind === "resume" && e.step === 7), "no resume event");
+    const resumed = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config,
+      outDir: out,
+      onEvent: (e) => events.push(e),
+    });
+    assert.ok(
+      events.some((e) => e.kind === "resume" && e.step === 7),
+      "no resume event",
+    );
     assert.equal(resumed.state.step, 15);
     for (const [name, v] of whole.model.params) {
       const d = maxAbsDiff(v.dataSync(), resumed.model.param(name).dataSync());
       assert.ok(d <= 1e-6, `${name} differs by ${d}`);
     }
-    assert.deepEqual(resumed.state.history.map((h) => h.trainLoss.toFixed(5)), whole.state.history.map((h) => h.trainLoss.toFixed(5)));
+    assert.deepEqual(
+      resumed.state.history.map((h) => h.trainLoss.toFixed(5)),
+      whole.state.history.map((h) => h.trainLoss.toFixed(5)),
+    );
     assert.deepEqual(resumed.state.best, whole.state.best);
     whole.model.dispose();
     resumed.model.dispose();
-    await assert.rejects(finetune({ base, tokenizer, train, validation, config: { ...config, learningRate: 1e-2 }, outDir: out }), /holds a fine-tuning run with another config/);
+    await assert.rejects(
+      finetune({ base, tokenizer, train, validation, config: { ...config, learningRate: 1e-2 }, outDir: out }),
+      /holds a fine-tuning run with another config/,
+    );
   });
 
   it("stops on a NaN loss from a poisoned batch with a clear message and keeps the last good checkpoint", async () => {
     const out = path.join(dir, "nan");
     const tokenized = tokenizeExamples(train, tokenizer, { maxLength: 32 }).examples;
-    const first = await finetune({ base, tokenizer, train: tokenized, validation, config, outDir: out, stopAfterSteps: 4 });
+    const first = await finetune({
+      base,
+      tokenizer,
+      train: tokenized,
+      validation,
+      config,
+      outDir: out,
+      stopAfterSteps: 4,
+    });
     first.model.dispose();
     // One example's loss mask carries a NaN: whichever batch holds it has a NaN loss.
-    const poisoned = tokenized.map((e, i) => (i === 0 ? { ...e, lossMask: e.lossMask.map((m, j) => (j === e.lossMask.length - 1 ? NaN : m)) } : e));
-    await assert.rejects(finetune({ base, tokenizer, train: poisoned, validation, config, outDir: out }),
-      /Fine-tuning stopped at step \d+ \(epoch \d\): the loss is NaN\. The last good checkpoint \(step \d+\) is in .*latest.*Lower learningRate/);
+    const poisoned = tokenized.map((e, i) =>
+      i === 0 ? { ...e, lossMask: e.lossMask.map((m, j) => (j === e.lossMask.length - 1 ? NaN : m)) } : e,
+    );
+    await assert.rejects(
+      finetune({ base, tokenizer, train: poisoned, validation, config, outDir: out }),
+      /Fine-tuning stopped at step \d+ \(epoch \d\): the loss is NaN\. The last good checkpoint \(step \d+\) is in .*latest.*Lower learningRate/,
+    );
     const saved = JSON.parse(fs.readFileSync(path.join(out, "latest", "state.json"), "utf8"));
     const check = loadCheckpoint(path.join(out, "latest")).model;
-    assert.ok([...check.params.values()].every((p) => p.dataSync().every(Number.isFinite)), "the saved weights are not all finite");
+    assert.ok(
+      [...check.params.values()].every((p) => p.dataSync().every(Number.isFinite)),
+      "the saved weights are not all finite",
+    );
     assert.ok(saved.step >= 4);
     check.dispose();
   });
@@ -103,7 +210,15 @@ describe("full fine-tuning", function () {
   it("stops early after `patience` evaluations without a better validation accuracy", async () => {
     const events: FinetuneEvent[] = [];
     // A learning rate this small changes nothing measurable: accuracy cannot improve after the first evaluation.
-    const run = await finetune({ base, tokenizer, train, validation, config: { ...config, epochs: 6, learningRate: 1e-9, patience: 2 }, outDir: path.join(dir, "early"), onEvent: (e) => events.push(e) });
+    const run = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config: { ...config, epochs: 6, learningRate: 1e-9, patience: 2 },
+      outDir: path.join(dir, "early"),
+      onEvent: (e) => events.push(e),
+    });
     const early = events.find((e) => e.kind === "early-stop");
     assert.ok(early, "no early stop");
     assert.equal(run.state.stoppedEarly, true);
@@ -143,16 +258,29 @@ describe("full fine-tuning", function () {
   it("generates in batches exactly what generate gives one prompt at a time", () => {
     const prompts = validation.map((e) => e.prompt);
     const batched = generateBatch(base, tokenizer, prompts, { maxNewTokens: 5, batchSize: 3 });
-    prompts.forEach((p, i) => assert.deepEqual(batched[i].ids, generate(base, tokenizer, p, { maxNewTokens: 5 }).ids, `prompt ${i}`));
+    prompts.forEach((p, i) =>
+      assert.deepEqual(batched[i].ids, generate(base, tokenizer, p, { maxNewTokens: 5 }).ids, `prompt ${i}`),
+    );
   });
 
   it("refuses bad configs by field name", () => {
-    assert.throws(() => finetuneConfig({ epoch: 3 } as never), /FinetuneConfig: unknown field "epoch" \(did you mean "epochs"\?\)/);
+    assert.throws(
+      () => finetuneConfig({ epoch: 3 } as never),
+      /FinetuneConfig: unknown field "epoch" \(did you mean "epochs"\?\)/,
+    );
     assert.throws(() => finetuneConfig({ batchSize: 0 }), /FinetuneConfig.batchSize: must be >= 1, got 0/);
-    assert.throws(() => finetuneConfig({ warmupFraction: 1 }), /FinetuneConfig.warmupFraction: must be >= 0 and < 1, got 1/);
-    assert.throws(() => finetuneConfig({ learningRate: 0 }), /FinetuneConfig.learningRate: must be > 0, got 0 \(fine-tuning a small model: try 1e-4 to 1e-3\)/);
+    assert.throws(
+      () => finetuneConfig({ warmupFraction: 1 }),
+      /FinetuneConfig.warmupFraction: must be >= 0 and < 1, got 1/,
+    );
+    assert.throws(
+      () => finetuneConfig({ learningRate: 0 }),
+      /FinetuneConfig.learningRate: must be > 0, got 0 \(fine-tuning a small model: try 1e-4 to 1e-3\)/,
+    );
     assert.throws(() => finetuneConfig({ beta1: 1 }), /FinetuneConfig.beta1: must be >= 0 and < 1/);
     // A notebook cell that writes to the defaults would change every later run: it throws instead.
-    assert.throws(() => { (DEFAULT_FINETUNE_CONFIG as { epochs: number }).epochs = 1; }, TypeError);
+    assert.throws(() => {
+      (DEFAULT_FINETUNE_CONFIG as { epochs: number }).epochs = 1;
+    }, TypeError);
   });
 });

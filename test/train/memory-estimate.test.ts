@@ -4,7 +4,13 @@ import assert from "node:assert/strict";
 import { formatBytes, gptConfig, gptPreset } from "../../src/index";
 import { GPT_PRESETS } from "../../src/model/config";
 import { estimateTrainingMemory } from "../../src/train/memory-estimate";
-import { formatCount, fullFineTuningSentence, LARGE_GPT2_CONFIGS, MEMORY_TABLE_MODELS, trainingMemoryTable } from "../../src/lesson/memory-tables";
+import {
+  formatCount,
+  fullFineTuningSentence,
+  LARGE_GPT2_CONFIGS,
+  MEMORY_TABLE_MODELS,
+  trainingMemoryTable,
+} from "../../src/lesson/memory-tables";
 
 /** Small enough to count by hand: vocab 10, context 8, 1 layer, 2 heads, 4 wide. */
 const HAND = gptConfig({ vocabSize: 10, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 4 });
@@ -46,41 +52,84 @@ describe("memory estimate of full fine-tuning", () => {
 
   it("knows GPT-2's sizes and what AdamW costs per parameter", () => {
     assert.equal(estimateTrainingMemory(gptPreset("gpt2"), { batchSize: 1, seqLen: 2 }).parameters, 124_439_808);
-    assert.equal(estimateTrainingMemory(LARGE_GPT2_CONFIGS["gpt2-large"], { batchSize: 1, seqLen: 2 }).parameters, 774_030_080);
+    assert.equal(
+      estimateTrainingMemory(LARGE_GPT2_CONFIGS["gpt2-large"], { batchSize: 1, seqLen: 2 }).parameters,
+      774_030_080,
+    );
     assert.equal(LARGE_GPT2_CONFIGS["gpt2-xl"], GPT_PRESETS["gpt2-xl"], "the table's big models are the presets");
     const xl = estimateTrainingMemory(LARGE_GPT2_CONFIGS["gpt2-xl"], { batchSize: 1, seqLen: 2 });
     assert.equal(xl.parameters, 1_557_611_200);
     assert.equal(xl.weightsBytes + xl.gradientsBytes + xl.optimizerBytes, 16 * 1_557_611_200);
     const sentence = fullFineTuningSentence("gpt2-xl", LARGE_GPT2_CONFIGS["gpt2-xl"]);
-    assert.match(sentence, /^Full fine-tuning gpt2-xl \(1\.56B parameters\) with AdamW in float32 needs 23\.2 GiB before any activation: 16 bytes per parameter/);
-    assert.match(fullFineTuningSentence("gpt2", gptPreset("gpt2"), { bytesPerValue: 2, optimizer: "sgd" }), /needs 474\.7 MiB .* 4 bytes per parameter/);
+    assert.match(
+      sentence,
+      /^Full fine-tuning gpt2-xl \(1\.56B parameters\) with AdamW in float32 needs 23\.2 GiB before any activation: 16 bytes per parameter/,
+    );
+    assert.match(
+      fullFineTuningSentence("gpt2", gptPreset("gpt2"), { bytesPerValue: 2, optimizer: "sgd" }),
+      /needs 474\.7 MiB .* 4 bytes per parameter/,
+    );
     assert.equal(formatCount(1_334_016), "1.3M");
   });
 
   it("makes a table of string rows, one per model, capping the sequence at each context window", () => {
     const rows = trainingMemoryTable({ batchSize: 8 });
-    assert.deepEqual(rows.map((r) => r.model), Object.keys(MEMORY_TABLE_MODELS));
-    assert.deepEqual(Object.keys(rows[0]), ["model", "parameters", "batch", "weights", "gradients", "AdamW state", "activations", "total", "total on tfjs"]);
+    assert.deepEqual(
+      rows.map((r) => r.model),
+      Object.keys(MEMORY_TABLE_MODELS),
+    );
+    assert.deepEqual(Object.keys(rows[0]), [
+      "model",
+      "parameters",
+      "batch",
+      "weights",
+      "gradients",
+      "AdamW state",
+      "activations",
+      "total",
+      "total on tfjs",
+    ]);
     assert.ok(rows.every((r) => Object.values(r).every((v) => typeof v === "string" && v.length > 0)));
     assert.equal(rows[0].batch, "8 x 128");
     assert.equal(rows[4].batch, "8 x 1024");
     assert.equal(rows[4].parameters, "1.56B");
     const xl = estimateTrainingMemory(LARGE_GPT2_CONFIGS["gpt2-xl"], { batchSize: 8, seqLen: 1024 });
     assert.equal(rows[4].total, formatBytes(xl.totalBytes));
-    assert.ok(xl.activationsBytes > xl.weightsBytes + xl.gradientsBytes + xl.optimizerBytes, "at 8 x 1024 the activations outweigh the state");
+    assert.ok(
+      xl.activationsBytes > xl.weightsBytes + xl.gradientsBytes + xl.optimizerBytes,
+      "at 8 x 1024 the activations outweigh the state",
+    );
     assert.equal(trainingMemoryTable({ batchSize: 1, seqLen: 64, optimizer: "sgd" })[1].batch, "1 x 64");
     assert.ok("SGD state" in trainingMemoryTable({ optimizer: "sgd" })[0]);
   });
 
   it("refuses a bad batch or option with a message naming it", () => {
     const test = gptPreset("test"); // blockSize 32
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 0, seqLen: 8 }), /batchSize must be a positive integer .*got 0/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2.5, seqLen: 8 }), /batchSize must be a positive integer/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 33 }), /seqLen must be an integer from 2 to the context window \(blockSize 32\), got 33/);
+    assert.throws(
+      () => estimateTrainingMemory(test, { batchSize: 0, seqLen: 8 }),
+      /batchSize must be a positive integer .*got 0/,
+    );
+    assert.throws(
+      () => estimateTrainingMemory(test, { batchSize: 2.5, seqLen: 8 }),
+      /batchSize must be a positive integer/,
+    );
+    assert.throws(
+      () => estimateTrainingMemory(test, { batchSize: 2, seqLen: 33 }),
+      /seqLen must be an integer from 2 to the context window \(blockSize 32\), got 33/,
+    );
     assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 1 }), /seqLen must be .* got 1/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { bytesPerValue: 3 as 4 }), /MemoryEstimateOptions.bytesPerValue: must be 4 \(float32\) or 2/);
-    assert.throws(() => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }), /MemoryEstimateOptions.optimizer: must be one of "adamw", "sgd", got "adam"/);
-    assert.throws(() => estimateTrainingMemory({ ...test, nHead: 3 }, { batchSize: 2, seqLen: 8 }), /divisible by nHead/);
+    assert.throws(
+      () => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { bytesPerValue: 3 as 4 }),
+      /MemoryEstimateOptions.bytesPerValue: must be 4 \(float32\) or 2/,
+    );
+    assert.throws(
+      () => estimateTrainingMemory(test, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }),
+      /MemoryEstimateOptions.optimizer: must be one of "adamw", "sgd", got "adam"/,
+    );
+    assert.throws(
+      () => estimateTrainingMemory({ ...test, nHead: 3 }, { batchSize: 2, seqLen: 8 }),
+      /divisible by nHead/,
+    );
     assert.throws(() => trainingMemoryTable({ seqLen: 1 }), /seqLen must be an integer >= 2/);
   });
 });

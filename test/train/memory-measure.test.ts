@@ -14,8 +14,10 @@ const BAND = [0.99, 1.01] as const;
 
 function assertRatio(measured: number, estimated: number, what: string): void {
   const ratio = measured / estimated;
-  assert.ok(ratio >= BAND[0] && ratio <= BAND[1],
-    `${what}: measured ${formatBytes(measured)} / estimated ${formatBytes(estimated)} = ${ratio.toFixed(4)}, outside [${BAND}]`);
+  assert.ok(
+    ratio >= BAND[0] && ratio <= BAND[1],
+    `${what}: measured ${formatBytes(measured)} / estimated ${formatBytes(estimated)} = ${ratio.toFixed(4)}, outside [${BAND}]`,
+  );
 }
 
 /** name, config, batch, sequence length, optimizer, and whether the update rather than the backward pass is the peak. */
@@ -23,15 +25,45 @@ const SHAPES: [string, GPTConfig, number, number, MemoryOptimizer, boolean][] = 
   ['"test" (2 layers, 32 wide, vocab 256), tied', gptPreset("test"), 4, 32, "adamw", false],
   ['"test", untied head', gptPreset("test", { tieEmbeddings: false }), 8, 16, "adamw", false],
   ['"tiny", the lesson\'s model at its sequence length', gptPreset("tiny"), 2, 96, "adamw", false],
-  ["3 layers, 48 wide, 3 heads, vocab 100, untied", gptConfig({ vocabSize: 100, blockSize: 64, nLayer: 3, nHead: 3, nEmbd: 48, tieEmbeddings: false }), 5, 40, "adamw", false],
-  ["1 layer, 16 wide, 1 head, vocab 2000 (logits dominate)", gptConfig({ vocabSize: 2000, blockSize: 64, nLayer: 1, nHead: 1, nEmbd: 16 }), 2, 64, "adamw", false],
-  ["6 layers, 8 wide, 4 heads, vocab 50", gptConfig({ vocabSize: 50, blockSize: 16, nLayer: 6, nHead: 4, nEmbd: 8 }), 7, 13, "sgd", false],
+  [
+    "3 layers, 48 wide, 3 heads, vocab 100, untied",
+    gptConfig({ vocabSize: 100, blockSize: 64, nLayer: 3, nHead: 3, nEmbd: 48, tieEmbeddings: false }),
+    5,
+    40,
+    "adamw",
+    false,
+  ],
+  [
+    "1 layer, 16 wide, 1 head, vocab 2000 (logits dominate)",
+    gptConfig({ vocabSize: 2000, blockSize: 64, nLayer: 1, nHead: 1, nEmbd: 16 }),
+    2,
+    64,
+    "adamw",
+    false,
+  ],
+  [
+    "6 layers, 8 wide, 4 heads, vocab 50",
+    gptConfig({ vocabSize: 50, blockSize: 16, nLayer: 6, nHead: 4, nEmbd: 8 }),
+    7,
+    13,
+    "sgd",
+    false,
+  ],
   ['"test", 2 tokens: the update is the peak', gptPreset("test"), 1, 2, "adamw", true],
-  ["1 layer, 256 wide, 2 tokens: the update is the peak", gptConfig({ vocabSize: 50, blockSize: 16, nLayer: 1, nHead: 4, nEmbd: 256 }), 1, 2, "sgd", true],
+  [
+    "1 layer, 256 wide, 2 tokens: the update is the peak",
+    gptConfig({ vocabSize: 50, blockSize: 16, nLayer: 1, nHead: 4, nEmbd: 256 }),
+    1,
+    2,
+    "sgd",
+    true,
+  ],
 ];
 
 describe("memory of one measured training step", () => {
-  before(async () => { await initBackend({ quiet: true }); });
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("leaves the model as it was and leaks nothing", async () => {
     const model = new GPT(gptPreset("test"), 0);
@@ -45,7 +77,11 @@ describe("memory of one measured training step", () => {
     assert.equal(tf.memory().numTensors, tensors, "no tensor left behind");
     assert.equal(tf.memory().numBytes, bytes);
     assert.equal(m.leakedTensors, 0);
-    assert.deepEqual(model.param("transformer.h.0.mlp.c_fc.weight").dataSync(), weightsBefore, "the weights are restored");
+    assert.deepEqual(
+      model.param("transformer.h.0.mlp.c_fc.weight").dataSync(),
+      weightsBefore,
+      "the weights are restored",
+    );
     assert.equal(m.afterBytes, m.beforeBytes, "after the step only the weights and the optimizer state remain");
     assert.ok(m.rssAfterBytes > 0 && m.maxRssBytes >= m.rssBeforeBytes);
 
@@ -72,18 +108,34 @@ describe("memory of one measured training step", () => {
       assertRatio(m.stepPeakBytes, e.tfjs.stepPeakBytes, "step peak above weights and optimizer state");
       // measured activations = step peak - gradients: the tape's activations when the backward pass
       // is the peak, the update's temporaries when that is.
-      assert.equal(e.tfjs.updateBytes > e.tfjs.activationsBytes, updatePeak, "the estimate puts the peak where this shape has it");
-      assertRatio(m.activationsBytes, updatePeak ? e.tfjs.updateBytes : e.tfjs.activationsBytes,
-        updatePeak ? "temporaries of the optimizer update" : "activations held by the tfjs tape");
+      assert.equal(
+        e.tfjs.updateBytes > e.tfjs.activationsBytes,
+        updatePeak,
+        "the estimate puts the peak where this shape has it",
+      );
+      assertRatio(
+        m.activationsBytes,
+        updatePeak ? e.tfjs.updateBytes : e.tfjs.activationsBytes,
+        updatePeak ? "temporaries of the optimizer update" : "activations held by the tfjs tape",
+      );
     });
   }
 
   it("refuses a bad batch before allocating anything", async () => {
     const model = new GPT(gptPreset("test"), 0); // blockSize 32
     const tensors = tf.memory().numTensors;
-    await assert.rejects(measureTrainingMemory(model, { batchSize: 0, seqLen: 8 }), /measureTrainingMemory: batchSize must be a positive integer/);
-    await assert.rejects(measureTrainingMemory(model, { batchSize: 2, seqLen: 64 }), /measureTrainingMemory: seqLen .*blockSize 32\), got 64/);
-    await assert.rejects(measureTrainingMemory(model, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }), /MemoryEstimateOptions.optimizer: must be one of/);
+    await assert.rejects(
+      measureTrainingMemory(model, { batchSize: 0, seqLen: 8 }),
+      /measureTrainingMemory: batchSize must be a positive integer/,
+    );
+    await assert.rejects(
+      measureTrainingMemory(model, { batchSize: 2, seqLen: 64 }),
+      /measureTrainingMemory: seqLen .*blockSize 32\), got 64/,
+    );
+    await assert.rejects(
+      measureTrainingMemory(model, { batchSize: 2, seqLen: 8 }, { optimizer: "adam" as "adamw" }),
+      /MemoryEstimateOptions.optimizer: must be one of/,
+    );
     assert.equal(tf.memory().numTensors, tensors, "a refused measurement allocates nothing");
     model.dispose();
   });

@@ -12,18 +12,31 @@ const FIXTURE = path.join(ROOT, "test", "fixtures", "optim", "adamw-reference.js
 const reference = JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
 
 describe("AdamW, clipping and the schedule", () => {
-  before(async () => { await initBackend({ quiet: true }); });
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
 
   it("matches torch.optim.AdamW with clip_grad_norm_ over three steps (decay on the matrix, not the bias)", () => {
     const params = new Map<string, tf.Variable>([
-      ["h.0.mlp.c_fc.weight", tf.variable(tf.tensor2d([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]]))],
+      [
+        "h.0.mlp.c_fc.weight",
+        tf.variable(
+          tf.tensor2d([
+            [0.5, -1.0, 2.0],
+            [0.1, 0.2, -0.3],
+          ]),
+        ),
+      ],
       ["h.0.mlp.c_fc.bias", tf.variable(tf.tensor1d([0.05, -0.02, 0.3]))],
     ]);
     const before = tf.memory().numTensors;
     const opt = new AdamW(params, { learningRate: 0.01, weightDecay: 0.1 });
     const norms: number[] = [];
     for (const [gw, gb] of reference.grads as [number[][], number[]][]) {
-      const raw = new Map<string, tf.Tensor>([["h.0.mlp.c_fc.weight", tf.tensor2d(gw)], ["h.0.mlp.c_fc.bias", tf.tensor1d(gb)]]);
+      const raw = new Map<string, tf.Tensor>([
+        ["h.0.mlp.c_fc.weight", tf.tensor2d(gw)],
+        ["h.0.mlp.c_fc.bias", tf.tensor1d(gb)],
+      ]);
       const { grads, norm } = clipByGlobalNorm(raw, 1.0);
       norms.push(norm);
       opt.apply(grads);
@@ -49,7 +62,9 @@ describe("AdamW, clipping and the schedule", () => {
     const g = new Map<string, tf.Tensor>([["w", tf.tensor1d([0.1, -0.2, 0.3])]]);
     const a = make();
     const optA = new AdamW(a, { learningRate: 0.1 });
-    optA.apply(g); optA.apply(g); optA.apply(g);
+    optA.apply(g);
+    optA.apply(g);
+    optA.apply(g);
     const b = make();
     const optB = new AdamW(b, { learningRate: 0.1 });
     optB.apply(g);
@@ -58,9 +73,13 @@ describe("AdamW, clipping and the schedule", () => {
     const c = new Map([["w", tf.variable(tf.tensor1d(weights))]]);
     const optC = new AdamW(c, { learningRate: 0.1 });
     optC.setState(saved);
-    optC.apply(g); optC.apply(g);
+    optC.apply(g);
+    optC.apply(g);
     assertClose(c.get("w")!.dataSync(), a.get("w")!.dataSync(), 1e-7, 0, "resumed weights");
-    assert.throws(() => new AdamW(new Map([["other", tf.variable(tf.zeros([2]))]])).setState(saved), /no m of the right size for "other"/);
+    assert.throws(
+      () => new AdamW(new Map([["other", tf.variable(tf.zeros([2]))]])).setState(saved),
+      /no m of the right size for "other"/,
+    );
   });
 
   it("does not decay biases or layer norms", () => {

@@ -63,21 +63,50 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
     checkTrlEnvironment();
     await initBackend({ quiet: true });
   });
-  after(() => { if (!process.env.KEEP_TRL_DIR) fs.rmSync(dir, { recursive: true, force: true }); else console.log(dir); });
+  after(() => {
+    if (!process.env.KEEP_TRL_DIR) fs.rmSync(dir, { recursive: true, force: true });
+    else console.log(dir);
+  });
 
   it("exports a job, trains it with TRL on a tiny model, and loads TRL's model back for evaluation", async () => {
     const hp = lessonHyperparameters({ batchSize: 8, maxLength: 128, epochs: 2 });
     const lesson = lessonData(hp);
-    const splits = { train: lesson.splits.train.slice(0, 40), validation: lesson.splits.validation.slice(0, 8), test: lesson.splits.test.slice(0, 24) };
-    const tokenizer = trainBPE([...splits.train, ...splits.validation].map((e) => e.prompt + e.completion), { vocabSize: 320 });
-    const model = new GPT(gptConfig({ vocabSize: tokenizer.vocabSize, blockSize: 128, nLayer: 2, nHead: 4, nEmbd: 32 }), 11);
-    const job = exportScaleOutJob({ hp, data: { splits }, base: { model, tokenizer }, folder: path.join(dir, "tiny-job") });
+    const splits = {
+      train: lesson.splits.train.slice(0, 40),
+      validation: lesson.splits.validation.slice(0, 8),
+      test: lesson.splits.test.slice(0, 24),
+    };
+    const tokenizer = trainBPE(
+      [...splits.train, ...splits.validation].map((e) => e.prompt + e.completion),
+      { vocabSize: 320 },
+    );
+    const model = new GPT(
+      gptConfig({ vocabSize: tokenizer.vocabSize, blockSize: 128, nLayer: 2, nHead: 4, nEmbd: 32 }),
+      11,
+    );
+    const job = exportScaleOutJob({
+      hp,
+      data: { splits },
+      base: { model, tokenizer },
+      folder: path.join(dir, "tiny-job"),
+    });
     assert.deepEqual(job.counts, { train: 40, validation: 8, test: 24, trainLeftOut: 0, steps: 10, stepsPerEpoch: 5 });
     for (const split of ["train", "validation", "test"] as const) {
-      const lines = fs.readFileSync(path.join(dir, "tiny-job", job.data[split]), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(lines, splits[split].map((e) => ({ prompt: e.prompt, completion: e.completion })), `${split}.jsonl`);
+      const lines = fs
+        .readFileSync(path.join(dir, "tiny-job", job.data[split]), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines,
+        splits[split].map((e) => ({ prompt: e.prompt, completion: e.completion })),
+        `${split}.jsonl`,
+      );
     }
-    assert.equal((job.templates[0] as { instruction: string }).instruction, "Classify this review: {{text}}\nSentiment:");
+    assert.equal(
+      (job.templates[0] as { instruction: string }).instruction,
+      "Classify this review: {{text}}\nSentiment:",
+    );
 
     const out = path.join(dir, "tiny-trl");
     // As a learner runs it: TRL's own shuffling, two epochs, the validation loss after each.
@@ -93,7 +122,10 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
     assert.deepEqual(trained.config, model.config);
     const before = model.param("transformer.h.0.attn.c_attn.weight").dataSync();
     const after = trained.param("transformer.h.0.attn.c_attn.weight").dataSync();
-    assert.ok(after.some((x, i) => x !== before[i]), "TRL's model has the base model's weights: nothing was trained");
+    assert.ok(
+      after.some((x, i) => x !== before[i]),
+      "TRL's model has the base model's weights: nothing was trained",
+    );
     const answers = answerSets([...splits.train, ...splits.test]);
     const byGeneration = evaluateByGeneration(trained, trlTokenizer, splits.test, { answers });
     const byLikelihood = evaluateByLikelihood(trained, trlTokenizer, splits.test, { answers });
@@ -119,19 +151,46 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
 
       const recordFile = path.join(dir, "trl-record.json");
       // TRL trains in its own process while ours runs here; its failure is reported once ours is done.
-      const trlRun = runTrl({ job, out: path.join(dir, "lesson-trl"), workbookBatches: true, stopAfter: STEPS, record: recordFile, noEval: true })
-        .then(() => undefined, (err: Error) => err);
+      const trlRun = runTrl({
+        job,
+        out: path.join(dir, "lesson-trl"),
+        workbookBatches: true,
+        stopAfter: STEPS,
+        record: recordFile,
+        noEval: true,
+      }).then(
+        () => undefined,
+        (err: Error) => err,
+      );
 
       const gradNorms: number[] = [];
       const run = await finetune({
-        base: base.model, tokenizer: base.tokenizer, train: data.splits.train, validation: data.splits.validation, config,
-        outDir: path.join(dir, "ours"), resume: false, stopAfterSteps: STEPS,
-        onEvent: (e: FinetuneEvent) => { if (e.kind === "step") gradNorms.push(e.gradNorm); },
+        base: base.model,
+        tokenizer: base.tokenizer,
+        train: data.splits.train,
+        validation: data.splits.validation,
+        config,
+        outDir: path.join(dir, "ours"),
+        resume: false,
+        stopAfterSteps: STEPS,
+        onEvent: (e: FinetuneEvent) => {
+          if (e.kind === "step") gradNorms.push(e.gradNorm);
+        },
       });
       run.model.dispose();
-      ours = { losses: run.state.history.map((h) => h.trainLoss), learningRates: run.state.history.map((h) => h.learningRate), gradNorms, folder: path.join(dir, "ours", "latest") };
+      ours = {
+        losses: run.state.history.map((h) => h.trainLoss),
+        learningRates: run.state.history.map((h) => h.learningRate),
+        gradNorms,
+        folder: path.join(dir, "ours", "latest"),
+      };
       const tokenized = trainableExamples(data.splits.train, base.tokenizer, config.maxLength).tokenized;
-      batches = epochBatches(tokenized, { batchSize: config.batchSize, seed: config.seed, epoch: 0, padId: base.tokenizer.eosTokenId! }).slice(0, STEPS);
+      batches = epochBatches(tokenized, {
+        batchSize: config.batchSize,
+        seed: config.seed,
+        epoch: 0,
+        padId: base.tokenizer.eosTokenId!,
+      }).slice(0, STEPS);
       base.model.dispose();
       const failure = await trlRun;
       if (failure) throw failure;
@@ -144,25 +203,46 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
         const unpadded = batches[i].inputIds.map((row, r) => row.slice(0, trl.steps[i].inputIds[r].length));
         assert.deepEqual(s.inputIds, unpadded, `step ${i + 1}: token ids`);
         // TRL's labels sit on the token they grade; the workbook's mask too (nextTokenLoss shifts both alike).
-        assert.deepEqual(s.labelMask, batches[i].lossMask.map((row, r) => row.slice(0, s.labelMask[r].length)), `step ${i + 1}: loss mask`);
+        assert.deepEqual(
+          s.labelMask,
+          batches[i].lossMask.map((row, r) => row.slice(0, s.labelMask[r].length)),
+          `step ${i + 1}: loss mask`,
+        );
         const graded = batches[i].lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
         assert.equal(s.gradedTokens, graded, `step ${i + 1}: graded tokens`);
       });
     });
 
     it("the same learning rate at every step (warm-up, then cosine)", () => {
-      trl.steps.forEach((s, i) => assert.ok(Math.abs(s.learningRate - ours.learningRates[i]) <= 1e-12, `step ${i + 1}: lr ${s.learningRate} vs ours ${ours.learningRates[i]}`));
+      trl.steps.forEach((s, i) =>
+        assert.ok(
+          Math.abs(s.learningRate - ours.learningRates[i]) <= 1e-12,
+          `step ${i + 1}: lr ${s.learningRate} vs ours ${ours.learningRates[i]}`,
+        ),
+      );
       assert.ok(ours.learningRates[11] < ours.learningRates[10], "the cosine has begun by step 12");
-      assert.ok(ours.gradNorms.every((n) => n > 1), `clipping is active on every step: norms ${ours.gradNorms.map((n) => n.toFixed(2))}`);
+      assert.ok(
+        ours.gradNorms.every((n) => n > 1),
+        `clipping is active on every step: norms ${ours.gradNorms.map((n) => n.toFixed(2))}`,
+      );
     });
 
     it(`losses agree step by step within ${LOSS_RTOL} relative, gradient norms within ${NORM_RTOL}`, () => {
       const rel = trl.steps.map((s, i) => Math.abs(s.loss - ours.losses[i]) / Math.abs(s.loss));
       const normRel = trl.gradNorms.slice(0, STEPS).map((n, i) => Math.abs(n - ours.gradNorms[i]) / n);
-      console.log(`      max relative loss difference over ${STEPS} steps: ${Math.max(...rel).toExponential(2)} (step ${rel.indexOf(Math.max(...rel)) + 1}); ` +
-        `gradient norm: ${Math.max(...normRel).toExponential(2)}; loss ${ours.losses[0].toFixed(4)} -> ${ours.losses[STEPS - 1].toFixed(4)}`);
-      rel.forEach((r, i) => assert.ok(r <= LOSS_RTOL, `step ${i + 1}: loss ${ours.losses[i]} vs TRL ${trl.steps[i].loss} (relative ${r.toExponential(2)})`));
-      normRel.forEach((r, i) => assert.ok(r <= NORM_RTOL, `step ${i + 1}: gradient norm ${ours.gradNorms[i]} vs TRL ${trl.gradNorms[i]}`));
+      console.log(
+        `      max relative loss difference over ${STEPS} steps: ${Math.max(...rel).toExponential(2)} (step ${rel.indexOf(Math.max(...rel)) + 1}); ` +
+          `gradient norm: ${Math.max(...normRel).toExponential(2)}; loss ${ours.losses[0].toFixed(4)} -> ${ours.losses[STEPS - 1].toFixed(4)}`,
+      );
+      rel.forEach((r, i) =>
+        assert.ok(
+          r <= LOSS_RTOL,
+          `step ${i + 1}: loss ${ours.losses[i]} vs TRL ${trl.steps[i].loss} (relative ${r.toExponential(2)})`,
+        ),
+      );
+      normRel.forEach((r, i) =>
+        assert.ok(r <= NORM_RTOL, `step ${i + 1}: gradient norm ${ours.gradNorms[i]} vs TRL ${trl.gradNorms[i]}`),
+      );
     });
 
     it(`the weights after ${STEPS} steps agree within ${WEIGHT_ATOL} (the attention's key bias within ${KEY_BIAS_ATOL})`, () => {
@@ -179,11 +259,16 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
         for (let i = 0; i < t.data.length; i++) {
           const d = Math.abs(t.data[i] - other.data[i]);
           const w = isKeyBias(i) ? worst.keyBias : worst.weight;
-          if (!(d <= w.d)) { w.d = d; w.where = `${name}[${i}]`; }
+          if (!(d <= w.d)) {
+            w.d = d;
+            w.where = `${name}[${i}]`;
+          }
         }
       }
-      console.log(`      max |weight difference| after ${STEPS} steps: ${worst.weight.d.toExponential(2)} (${worst.weight.where}); ` +
-        `attention key biases: ${worst.keyBias.d.toExponential(2)} (${worst.keyBias.where})`);
+      console.log(
+        `      max |weight difference| after ${STEPS} steps: ${worst.weight.d.toExponential(2)} (${worst.weight.where}); ` +
+          `attention key biases: ${worst.keyBias.d.toExponential(2)} (${worst.keyBias.where})`,
+      );
       assert.ok(worst.weight.d <= WEIGHT_ATOL, `${worst.weight.where} differs by ${worst.weight.d}`);
       assert.ok(worst.keyBias.d <= KEY_BIAS_ATOL, `${worst.keyBias.where} differs by ${worst.keyBias.d}`);
     });

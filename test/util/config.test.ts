@@ -8,26 +8,40 @@ import { bagOfWordsConfig } from "../../src/eval/bag-of-words";
 import { ConfigError, defineConfig, didYouMean } from "../../src/util/config";
 
 describe("config helper", () => {
-  const SHAPES = defineConfig("ShapeConfig", { width: 4, ratio: 0.5, name: "box", tags: ["a"], on: true }, {
-    width: { type: "integer", min: 1, max: 10 },
-    ratio: { type: "number", above: 0, below: 1 },
-    name: { type: "string", oneOf: ["box", "ball"] },
-    tags: { type: "list", of: "string" },
-    on: { type: "boolean" },
-  }, (c, fail) => { if (c.name === "ball" && c.width > 5) fail("width", "a ball is at most 5 wide."); });
+  const SHAPES = defineConfig(
+    "ShapeConfig",
+    { width: 4, ratio: 0.5, name: "box", tags: ["a"], on: true },
+    {
+      width: { type: "integer", min: 1, max: 10 },
+      ratio: { type: "number", above: 0, below: 1 },
+      name: { type: "string", oneOf: ["box", "ball"] },
+      tags: { type: "list", of: "string" },
+      on: { type: "boolean" },
+    },
+    (c, fail) => {
+      if (c.name === "ball" && c.width > 5) fail("width", "a ball is at most 5 wide.");
+    },
+  );
 
   it("fills defaults into a fresh object and leaves the frozen defaults alone", () => {
     const c = SHAPES.make({ width: 7 });
     assert.deepEqual(c, { width: 7, ratio: 0.5, name: "box", tags: ["a"], on: true });
     c.tags.push("b"); // the caller's own copy
     assert.deepEqual(SHAPES.defaults.tags, ["a"]);
-    assert.throws(() => { (SHAPES.defaults as { width: number }).width = 1; }, TypeError);
-    assert.throws(() => { (SHAPES.defaults.tags as string[]).push("c"); }, TypeError);
+    assert.throws(() => {
+      (SHAPES.defaults as { width: number }).width = 1;
+    }, TypeError);
+    assert.throws(() => {
+      (SHAPES.defaults.tags as string[]).push("c");
+    }, TypeError);
   });
 
   it("refuses unknown keys with the closest name, and bad values naming the field and the range", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ widht: 2 }, /^ConfigError: ShapeConfig: unknown field "widht" \(did you mean "width"\?\); the fields are width, ratio, name, tags, on\.$/],
+      [
+        { widht: 2 },
+        /^ConfigError: ShapeConfig: unknown field "widht" \(did you mean "width"\?\); the fields are width, ratio, name, tags, on\.$/,
+      ],
       [{ colour: "red" }, /unknown field "colour"; the fields are/], // nothing close: no guess
       [{ width: 0 }, /^ConfigError: ShapeConfig\.width: must be >= 1 and <= 10, got 0$/],
       [{ width: 2.5 }, /ShapeConfig\.width: must be a whole number, got 2\.5/],
@@ -40,7 +54,11 @@ describe("config helper", () => {
       [{ name: "ball", width: 6 }, /ShapeConfig\.width: a ball is at most 5 wide\./],
     ];
     for (const [overrides, message] of cases) {
-      assert.throws(() => SHAPES.make(overrides), (err: unknown) => err instanceof ConfigError && message.test(String(err)), JSON.stringify(overrides));
+      assert.throws(
+        () => SHAPES.make(overrides),
+        (err: unknown) => err instanceof ConfigError && message.test(String(err)),
+        JSON.stringify(overrides),
+      );
     }
   });
 
@@ -52,34 +70,83 @@ describe("config helper", () => {
   });
 
   it("derives command-line flags from the rules: kebab-case names, lists by commas, typed values", () => {
-    const { overrides, extra } = SHAPES.fromArgs(["--width", "3", "--tags", "x,y", "--on", "--verbose"], { extra: { verbose: { type: "boolean" } } });
+    const { overrides, extra } = SHAPES.fromArgs(["--width", "3", "--tags", "x,y", "--on", "--verbose"], {
+      extra: { verbose: { type: "boolean" } },
+    });
     assert.deepEqual(overrides, { width: 3, tags: ["x", "y"], on: true });
     assert.deepEqual(extra, { verbose: true });
-    assert.throws(() => SHAPES.fromArgs(["--widht", "3"]), /Unknown option '--widht' \(did you mean --width\?\); the options are --width, --ratio/);
-    assert.throws(() => SHAPES.fromArgs(["--width", "eleven"]), /ShapeConfig\.width: --width must be a whole number, got NaN/);
-    assert.deepEqual(SHAPES.flags(), ["--width <integer>", "--ratio <number>", "--name <string>", "--tags <a,b>", "--on"]);
+    assert.throws(
+      () => SHAPES.fromArgs(["--widht", "3"]),
+      /Unknown option '--widht' \(did you mean --width\?\); the options are --width, --ratio/,
+    );
+    assert.throws(
+      () => SHAPES.fromArgs(["--width", "eleven"]),
+      /ShapeConfig\.width: --width must be a whole number, got NaN/,
+    );
+    assert.deepEqual(SHAPES.flags(), [
+      "--width <integer>",
+      "--ratio <number>",
+      "--name <string>",
+      "--tags <a,b>",
+      "--on",
+    ]);
   });
 });
 
 describe("the workbook's configs through the helper", () => {
   it("checks the lesson's hyperparameters with the fine-tuning rules, naming the field", () => {
-    assert.throws(() => lessonHyperparameters({ epoch: 3 } as never), /Hyperparameters: unknown field "epoch" \(did you mean "epochs"\?\)/);
-    assert.throws(() => lessonHyperparameters({ learningRate: -1 }), /Hyperparameters\.learningRate: must be > 0, got -1/);
+    assert.throws(
+      () => lessonHyperparameters({ epoch: 3 } as never),
+      /Hyperparameters: unknown field "epoch" \(did you mean "epochs"\?\)/,
+    );
+    assert.throws(
+      () => lessonHyperparameters({ learningRate: -1 }),
+      /Hyperparameters\.learningRate: must be > 0, got -1/,
+    );
     assert.throws(() => lessonHyperparameters({ templates: [] }), /Hyperparameters\.templates: must not be empty/);
-    assert.throws(() => lessonHyperparameters({ templates: ["sentiment-clasify"] }), /Hyperparameters\.templates: .*sentiment-clasify/);
-    assert.throws(() => lessonHyperparameters({ dataset: "ebay" as never }), /Hyperparameters\.dataset: must be one of "amazon", "yelp"/);
-    assert.throws(() => lessonHyperparameters({ extraTrainingDatasets: ["amazon"] }), /Hyperparameters\.extraTrainingDatasets: "amazon" is the dataset itself/);
-    assert.throws(() => { (DEFAULT_LESSON_HYPERPARAMETERS.templates as string[]).push("x"); }, TypeError);
+    assert.throws(
+      () => lessonHyperparameters({ templates: ["sentiment-clasify"] }),
+      /Hyperparameters\.templates: .*sentiment-clasify/,
+    );
+    assert.throws(
+      () => lessonHyperparameters({ dataset: "ebay" as never }),
+      /Hyperparameters\.dataset: must be one of "amazon", "yelp"/,
+    );
+    assert.throws(
+      () => lessonHyperparameters({ extraTrainingDatasets: ["amazon"] }),
+      /Hyperparameters\.extraTrainingDatasets: "amazon" is the dataset itself/,
+    );
+    assert.throws(() => {
+      (DEFAULT_LESSON_HYPERPARAMETERS.templates as string[]).push("x");
+    }, TypeError);
     assert.throws(() => bagOfWordsConfig({ l2: 0 }), ConfigError);
   });
 
   it("gives npm run finetune and npm run pretrain their flags from the same rules", () => {
-    const a = parseFinetuneArgs(["--seeds", "0,4", "--lr", "1e-3", "--epochs", "2", "--templates", "sentiment-classify,sentiment-liked-yes-no",
-      "--extra-training", "yelp", "--warmup", "0.2", "--fresh"]);
+    const a = parseFinetuneArgs([
+      "--seeds",
+      "0,4",
+      "--lr",
+      "1e-3",
+      "--epochs",
+      "2",
+      "--templates",
+      "sentiment-classify,sentiment-liked-yes-no",
+      "--extra-training",
+      "yelp",
+      "--warmup",
+      "0.2",
+      "--fresh",
+    ]);
     assert.deepEqual(a.seeds, [0, 4]);
     assert.equal(a.fresh, true);
-    assert.deepEqual(a.overrides, { learningRate: 1e-3, epochs: 2, templates: ["sentiment-classify", "sentiment-liked-yes-no"],
-      extraTrainingDatasets: ["yelp"], warmupFraction: 0.2 });
+    assert.deepEqual(a.overrides, {
+      learningRate: 1e-3,
+      epochs: 2,
+      templates: ["sentiment-classify", "sentiment-liked-yes-no"],
+      extraTrainingDatasets: ["yelp"],
+      warmupFraction: 0.2,
+    });
     assert.throws(() => parseFinetuneArgs(["--epoch", "2"]), /Unknown option '--epoch' \(did you mean --epochs\?\)/);
     assert.throws(() => parseFinetuneArgs(["--seed", "1"]), /Unknown option '--seed' \(did you mean --seeds\?\)/);
     assert.throws(() => parseFinetuneArgs(["--seeds", "a"]), /--seeds takes whole numbers/);
