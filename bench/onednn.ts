@@ -18,9 +18,9 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend, projectPath } from "../src/index";
 import { loadCheckpoint } from "../src/model/checkpoint";
 import { gptPreset } from "../src/model/config";
-import { machineInfo, machineInfoLine } from "../src/runtime/machine";
+import { machineBusySeconds, machineInfo, machineInfoLine, processTreeCpuSeconds } from "../src/runtime/machine";
 import { nextTokenLoss } from "../src/train/loss";
-import { CASES, machineBusySeconds, timeOurs } from "./training";
+import { CASES, timeOurs } from "./training";
 
 const MARKER = "ONEDNN_BENCH ";
 const ROUNDS = 3;
@@ -96,16 +96,6 @@ function runSetting(value: "0" | "1"): ChildReport {
   return JSON.parse(line.slice(MARKER.length));
 }
 
-/** CPU seconds of this process's finished children (/proc/self/stat: cutime + cstime, in clock ticks). */
-function childrenCpuSeconds(): number {
-  const fields = fs
-    .readFileSync("/proc/self/stat", "utf8")
-    .replace(/^.*\) /, "")
-    .split(" ");
-  // After "pid (comm) ", field 3 (state) is index 0, so cutime (16) and cstime (17) are 13 and 14.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -115,7 +105,7 @@ export async function runOneDnnBenchmark(outDir: string): Promise<void> {
   const machine = machineInfo();
   const busyBefore = machineBusySeconds(),
     wallBefore = performance.now(),
-    childrenBefore = childrenCpuSeconds();
+    oursBefore = processTreeCpuSeconds();
   const runs: Record<"0" | "1", ChildReport[]> = { "0": [], "1": [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const value of ["0", "1"] as const) {
@@ -144,7 +134,7 @@ export async function runOneDnnBenchmark(outDir: string): Promise<void> {
   });
   const [off, on] = summary;
   // Other processes' share of the CPU: all CPU time used meanwhile, minus this process and its children.
-  const others = machineBusySeconds() - busyBefore - (childrenCpuSeconds() - childrenBefore);
+  const others = machineBusySeconds() - busyBefore - (processTreeCpuSeconds() - oursBefore);
   const othersShare = Math.max(0, others / (((performance.now() - wallBefore) / 1000) * machine.cores));
   const load = `other processes used ${(100 * othersShare).toFixed(0)}% of the CPU during the run`;
   const ratios = BENCH_CASES.map((c) => on.speed[c.name] / off.speed[c.name]);

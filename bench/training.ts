@@ -13,13 +13,12 @@
 // median step is reported (a shared machine makes some steps slow; the median ignores them).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, projectPath } from "../src/index";
 import { countParameters, gptPreset, type GPTConfig, type GPTPresetName } from "../src/model/config";
 import { GPT } from "../src/model/gpt";
-import { machineInfo, machineInfoLine } from "../src/runtime/machine";
+import { machineBusySeconds, machineInfo, machineInfoLine, processTreeCpuSeconds } from "../src/runtime/machine";
 import { nextTokenLoss } from "../src/train/loss";
 import { AdamW, clipByGlobalNorm } from "../src/train/optimizer";
 
@@ -208,25 +207,13 @@ function timeTorch(c: Case, config: GPTConfig): TorchResult {
 
 const ms = (seconds: number) => (seconds * 1000).toFixed(0);
 
-/** CPU seconds all processes have used so far, summed over cores (os.cpus(): user + nice + sys + irq). */
-export function machineBusySeconds(): number {
-  return os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) / 1000;
-}
-
-/** CPU seconds this process has used so far. */
-function ownCpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 export async function runTrainingBenchmark(outDir: string): Promise<void> {
   const choice = await initBackend();
   const machine = machineInfo();
   // How much of the machine other processes took meanwhile: all CPU time used, minus ours and PyTorch's.
   const busyBefore = machineBusySeconds(),
-    ownBefore = ownCpuSeconds(),
+    oursBefore = processTreeCpuSeconds(),
     wallBefore = performance.now();
-  let torchCpu = 0;
   const rows = [];
   for (const c of CASES) {
     const config = gptPreset(c.preset);
@@ -239,7 +226,6 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
       `ours:    ${ms(ours.median.total)} ms/step, ${ours.tokensPerSecond.toFixed(0)} tokens/s (median of ${ours.steps} steps)`,
     );
     const torch = timeTorch(c, config);
-    torchCpu += torch.processCpuSeconds;
     console.log(
       `PyTorch: ${ms(torch.median.total)} ms/step, ${torch.tokensPerSecond.toFixed(0)} tokens/s (median of ${torch.steps} steps)`,
     );
@@ -256,7 +242,8 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
       ratio: ours.tokensPerSecond / torch.tokensPerSecond,
     });
   }
-  const others = machineBusySeconds() - busyBefore - (ownCpuSeconds() - ownBefore) - torchCpu;
+  // PyTorch runs in child processes that have ended: processTreeCpuSeconds counts them as ours.
+  const others = machineBusySeconds() - busyBefore - (processTreeCpuSeconds() - oursBefore);
   const othersShare = Math.max(0, others / (((performance.now() - wallBefore) / 1000) * machine.cores));
   const date = new Date().toISOString();
   const ref = rows[0].torch;

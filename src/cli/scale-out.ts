@@ -10,10 +10,9 @@
 // the same test prompts; the table has test accuracy (written answers and most likely answer) and
 // training time. Everything goes under --out (default runs/scale-out).
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { initBackend } from "../runtime/backend";
-import { machineInfoLine } from "../runtime/machine";
+import { machineInfoLine, withOtherProcessesShare } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
 import { compareOnTest } from "../eval/comparison";
 import { answerSets, evaluateByGeneration, evaluateByLikelihood } from "../eval/evaluate";
@@ -60,29 +59,8 @@ export function parseScaleOutArgs(argv: readonly string[]): Args {
   };
 }
 
-/** CPU seconds every core of the machine has spent busy so far (all processes). */
-function machineBusySeconds(): number {
-  return os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) / 1000;
-}
-
-function ownCpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 /** Runs `work` and says what share of the machine's CPU time other processes took meanwhile. */
-async function measured<T>(
-  work: () => Promise<T>,
-  childCpuSeconds: (r: T) => number = () => 0,
-): Promise<{ result: T; othersShare: number }> {
-  const busy = machineBusySeconds(),
-    own = ownCpuSeconds(),
-    t0 = performance.now();
-  const result = await work();
-  const wall = (performance.now() - t0) / 1000;
-  const others = machineBusySeconds() - busy - (ownCpuSeconds() - own) - childCpuSeconds(result);
-  return { result, othersShare: Math.max(0, others / (wall * os.cpus().length)) };
-}
+const measured = <T>(work: () => Promise<T>) => withOtherProcessesShare(work);
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const interval = (r: AccuracyReport) => `${pct(r.ci95[0])}-${pct(r.ci95[1])}`;
@@ -157,18 +135,16 @@ async function main(): Promise<void> {
     console.log(
       `[scale-out] TRL SFTTrainer (${workbookBatches ? "the workbook's batches" : "TRL's own shuffling"}) -> ${path.relative(process.cwd(), folder)}`,
     );
-    const m = await measured(
-      () =>
-        runTrl({
-          job: jobFolder,
-          out: folder,
-          workbookBatches,
-          noEval: workbookBatches,
-          onOutput: (line) => {
-            if (/^\{'(loss|eval_loss)'|train_sft\.py:/.test(line) && !/'loss'/.test(line)) console.log(`  ${line}`);
-          },
-        }),
-      (r) => r.trainCpuSeconds ?? 0,
+    const m = await measured(() =>
+      runTrl({
+        job: jobFolder,
+        out: folder,
+        workbookBatches,
+        noEval: workbookBatches,
+        onOutput: (line) => {
+          if (/^\{'(loss|eval_loss)'|train_sft\.py:/.test(line) && !/'loss'/.test(line)) console.log(`  ${line}`);
+        },
+      }),
     );
     console.log(
       `[scale-out]   ${m.result.steps} steps in ${m.result.trainSeconds.toFixed(1)} s (${m.result.wallSeconds.toFixed(1)} s with start-up), final train loss ${m.result.history.filter((h) => "loss" in h).pop()?.loss}`,

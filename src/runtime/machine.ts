@@ -54,3 +54,44 @@ export function machineInfo(): MachineInfo {
 export function machineInfoLine(m: MachineInfo = machineInfo()): string {
   return `${m.cpuModel}, ${m.cores} cores at ${m.mhz} MHz (${m.simd.join(", ")}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`;
 }
+
+/** CPU seconds all cores of the machine have spent busy so far, all processes together (os.cpus()). */
+export function machineBusySeconds(): number {
+  return os.cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) / 1000;
+}
+
+/**
+ * CPU seconds used so far by this process (every thread) and by its children that have ended
+ * (Linux: cutime + cstime of /proc/self/stat, in clock ticks of 1/100 s; elsewhere this process only).
+ */
+export function processTreeCpuSeconds(): number {
+  const u = process.cpuUsage();
+  let children = 0;
+  try {
+    // After "pid (comm) " the fields start at state (3rd), so cutime (16th) and cstime (17th) are 13 and 14.
+    const fields = fs
+      .readFileSync("/proc/self/stat", "utf8")
+      .replace(/^.*\) /, "")
+      .split(" ");
+    children = (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    /* not Linux */
+  }
+  return (u.user + u.system) / 1e6 + children;
+}
+
+/**
+ * Runs `work` and returns the share of the machine's CPU time that other processes took meanwhile
+ * (0 on a quiet machine). Children must have ended by the time `work` resolves to be counted as ours.
+ */
+export async function withOtherProcessesShare<T>(
+  work: () => T | Promise<T>,
+): Promise<{ result: T; othersShare: number }> {
+  const busy = machineBusySeconds(),
+    ours = processTreeCpuSeconds(),
+    t0 = performance.now();
+  const result = await work();
+  const wall = (performance.now() - t0) / 1000;
+  const others = machineBusySeconds() - busy - (processTreeCpuSeconds() - ours);
+  return { result, othersShare: Math.max(0, others / (wall * os.cpus().length)) };
+}
