@@ -20,7 +20,8 @@ import { loadCheckpoint } from "../src/model/checkpoint";
 import { gptPreset } from "../src/model/config";
 import { machineBusySeconds, machineInfo, machineInfoLine, processTreeCpuSeconds } from "../src/runtime/machine";
 import { nextTokenLoss } from "../src/train/loss";
-import { CASES, timeOurs } from "./training";
+import { maxAbsDiff } from "../test/support/tolerance";
+import { CASES, median, timeOurs } from "./training";
 
 const MARKER = "ONEDNN_BENCH ";
 const ROUNDS = 3;
@@ -37,12 +38,6 @@ interface ChildReport {
   backend: string;
   parity: Parity;
   tokensPerSecond: Record<string, number>;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 /** Our logits, loss and gradients on the tiny checkpoint against the transformers reference. */
@@ -95,11 +90,6 @@ function runSetting(value: "0" | "1"): ChildReport {
     );
   return JSON.parse(line.slice(MARKER.length));
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function runOneDnnBenchmark(outDir: string): Promise<void> {
   const machine = machineInfo();

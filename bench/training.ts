@@ -89,11 +89,13 @@ interface SideResult {
   losses: number[];
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 function summarize(steps: (StepTime & { loss: number })[], tokens: number): SideResult {
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   const m = {
     total: median(steps.map((s) => s.total)),
     gradients: median(steps.map((s) => s.gradients)),

@@ -13,6 +13,7 @@
 "use strict";
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
@@ -94,7 +95,7 @@ function spawnWithTensorFlowLogFiltered(command, args, options = {}) {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       filter.end();
-      resolve(code ?? 128 + (require("node:os").constants.signals[signal] ?? 0));
+      resolve(code ?? 128 + (os.constants.signals[signal] ?? 0));
     });
   });
 }

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { chromiumPath } from "../src/index";
+import { CHROMIUM_FLAGS } from "../src/notebook/png";
 import { KERNEL_NAME, ROOT, notebookPaths } from "./support/notebooks";
 import { startJupyterLab, type RunningLab } from "./support/jupyterlab";
 
@@ -117,16 +118,7 @@ describe("JupyterLab in a real browser", function () {
     lab = await startJupyterLab(notebookPaths(), path.join(ROOT, "test-output", "browser-notebooks"));
     browser = await chromium.launch({
       executablePath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
+      args: CHROMIUM_FLAGS,
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   });

@@ -59,9 +59,6 @@ export function parseScaleOutArgs(argv: readonly string[]): Args {
   };
 }
 
-/** Runs `work` and says what share of the machine's CPU time other processes took meanwhile. */
-const measured = <T>(work: () => Promise<T>) => withOtherProcessesShare(work);
-
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const interval = (r: AccuracyReport) => `${pct(r.ci95[0])}-${pct(r.ci95[1])}`;
 
@@ -115,7 +112,7 @@ async function main(): Promise<void> {
 
   // 1. Ours, in this process (a finished run under <out> is reused unless --fresh).
   const progress = finetuneProgress({ mode: "terminal" });
-  const ours = await measured(() =>
+  const ours = await withOtherProcessesShare(() =>
     ensureFinetuned(hp, base, data, { onEvent: progress.onEvent, fresh: args.fresh, root: args.out }),
   );
   const oursRun = ours.result;
@@ -135,7 +132,7 @@ async function main(): Promise<void> {
     console.log(
       `[scale-out] TRL SFTTrainer (${workbookBatches ? "the workbook's batches" : "TRL's own shuffling"}) -> ${path.relative(process.cwd(), folder)}`,
     );
-    const m = await measured(() =>
+    const m = await withOtherProcessesShare(() =>
       runTrl({
         job: jobFolder,
         out: folder,

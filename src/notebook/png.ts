@@ -9,7 +9,8 @@ import type { PlotlyFigure } from "./figure";
 import { projectPath } from "../runtime/paths";
 
 const IDLE_CLOSE_MS = 60_000;
-const CHROMIUM_FLAGS = [
+/** How the workbook starts Chromium here: headless, and nothing that reaches the network. */
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { useOneHotGatherGradient } from "./gather-gradient";
+import { cpuFlags } from "./machine";
 import { packageVersion, projectPath } from "./paths";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -69,14 +70,6 @@ function readNativeStatus(): NativeStatus | undefined {
   }
 }
 
-function cpuHasAvx512(): boolean {
-  try {
-    return /^flags\s*:.*\bavx512f\b/m.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 function isInstalled(pkg: string): boolean {
   return packageVersion(pkg) !== undefined;
 }
@@ -90,7 +83,7 @@ function loadNative(): string {
   // AVX-512 Xeon they make the training step 1.2-1.4x faster at the same parity with transformers, so
   // they are on there (as TensorFlow itself chooses today). On AVX2-only CPUs TensorFlow leaves them
   // off and nothing measured here says otherwise. A value the learner set wins.
-  if (cpuHasAvx512()) process.env.TF_ENABLE_ONEDNN_OPTS ??= "1";
+  if (cpuFlags().includes("avx512f")) process.env.TF_ENABLE_ONEDNN_OPTS ??= "1";
   // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
   const pkg = isInstalled("@tensorflow/tfjs-node-gpu") ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
   try {

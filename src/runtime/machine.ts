@@ -28,9 +28,18 @@ function fp32FlopsPerCycle(flags: string[]): { perCycle: number; note: string } 
   return { perCycle: 8, note: "SSE: 4-wide add + 4-wide multiply" };
 }
 
+function readCpuinfo(): string {
+  return fs.existsSync("/proc/cpuinfo") ? fs.readFileSync("/proc/cpuinfo", "utf8") : "";
+}
+
+/** The CPU's feature flags from /proc/cpuinfo ("avx2", "avx512f", ...); empty where there is none. */
+export function cpuFlags(cpuinfo = readCpuinfo()): string[] {
+  return (/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "").split(/\s+/).filter(Boolean);
+}
+
 export function machineInfo(): MachineInfo {
-  const cpuinfo = fs.existsSync("/proc/cpuinfo") ? fs.readFileSync("/proc/cpuinfo", "utf8") : "";
-  const flags = (/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "").split(/\s+/);
+  const cpuinfo = readCpuinfo();
+  const flags = cpuFlags(cpuinfo);
   const simd = ["sse4_2", "avx", "avx2", "fma", "avx512f"].filter((f) => flags.includes(f));
   const cpus = os.cpus();
   // os.cpus() reports 0 MHz in some virtual machines; /proc/cpuinfo still has the nominal clock.
