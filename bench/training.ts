@@ -4,7 +4,7 @@
 //
 // One step is what fine-tuning does (src/train/finetune.ts): forward, masked next-token
 // cross-entropy (nextTokenLoss), backward (tf.variableGrads), gradient clipping by global norm
-// (clipByGlobalNorm, max 1.0), an AdamW update (the workbook's AdamW, weight decay 0.01 on
+// (max 1.0) inside the AdamW update (the workbook's AdamW, weight decay 0.01 on
 // matrices and embeddings). The reference is the same step written the ordinary PyTorch way:
 // transformers' GPT2LMHeadModel with the same config (dropout 0), loss.backward(),
 // clip_grad_norm_, torch.optim.AdamW (bench/training_reference.py).
@@ -19,8 +19,8 @@ import { initBackend, projectPath } from "../src/index";
 import { countParameters, gptPreset, type GPTConfig, type GPTPresetName } from "../src/model/config";
 import { GPT } from "../src/model/gpt";
 import { machineBusySeconds, machineInfo, machineInfoLine, processTreeCpuSeconds } from "../src/runtime/machine";
-import { nextTokenLoss } from "../src/train/loss";
-import { AdamW, clipByGlobalNorm } from "../src/train/optimizer";
+import { LossGradients } from "../src/train/gradients";
+import { AdamW } from "../src/train/optimizer";
 
 export interface Case {
   name: string;
@@ -122,49 +122,65 @@ function lossMaskFor(c: Case): tf.Tensor2D {
   );
 }
 
-export function timeOurs(c: Case, config: GPTConfig): SideResult & { tensorGrowth: number } {
-  const model = new GPT(config, 0);
-  const ids = tf.randomUniform([c.batchSize, c.seqLen], 0, config.vocabSize, "int32", 1) as tf.Tensor2D;
-  const mask = lossMaskFor(c);
-  const opt = new AdamW(model.params, { learningRate: LEARNING_RATE, weightDecay: 0.01 });
-  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
-  const vars = model.trainableVariables();
-  const lastParam = vars[vars.length - 1];
-  // The loop of src/train/finetune.ts, one micro-batch per step.
-  const step = (): StepTime & { loss: number } => {
-    const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => nextTokenLoss(model, ids, mask, { training: true }), vars);
-    const loss = value.dataSync()[0];
-    const byName = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, g as tf.Tensor]));
-    const t1 = performance.now();
-    const { grads: clipped } = clipByGlobalNorm(byName, MAX_GRAD_NORM);
-    const t2 = performance.now();
-    opt.apply(clipped, LEARNING_RATE);
-    lastParam.dataSync(); // the update has surely finished
-    const t3 = performance.now();
-    tf.dispose([value, ...Object.values(grads), ...clipped.values()]);
-    return {
-      total: (t3 - t0) / 1000,
-      gradients: (t1 - t0) / 1000,
-      clip: (t2 - t1) / 1000,
-      update: (t3 - t2) / 1000,
-      loss,
+/**
+ * Our step as src/train/finetune.ts runs it: LossGradients (recorded per batch shape) and AdamW.apply
+ * with clipping (one recorded update). With `opByOp`, graph functions are off (WORKBOOK_GRAPH=0):
+ * every op is a call from JavaScript, as before they existed.
+ */
+export function timeOurs(c: Case, config: GPTConfig, opByOp = false): SideResult & { tensorGrowth: number } {
+  const saved = process.env.WORKBOOK_GRAPH;
+  if (opByOp) process.env.WORKBOOK_GRAPH = "0";
+  try {
+    const model = new GPT(config, 0);
+    const ids = tf.randomUniform([c.batchSize, c.seqLen], 0, config.vocabSize, "int32", 1) as tf.Tensor2D;
+    const mask = lossMaskFor(c);
+    const opt = new AdamW(model.params, { learningRate: LEARNING_RATE, weightDecay: 0.01 });
+    const gradients = new LossGradients(model);
+    const lastParam = model.trainableVariables().at(-1)!;
+    const step = (): StepTime & { loss: number } => {
+      const t0 = performance.now();
+      const { loss: value, grads } = gradients.compute(ids, mask);
+      const loss = value.dataSync()[0];
+      const t1 = performance.now();
+      opt.apply(grads, LEARNING_RATE, MAX_GRAD_NORM); // clipping is part of the update
+      lastParam.dataSync(); // the update has surely finished
+      const t2 = performance.now();
+      tf.dispose([value, ...grads.values()]);
+      return { total: (t2 - t0) / 1000, gradients: (t1 - t0) / 1000, clip: 0, update: (t2 - t1) / 1000, loss };
     };
-  };
-  for (let i = 0; i < c.warmup; i++) step();
-  const before = tf.memory().numTensors;
-  const steps: ReturnType<typeof step>[] = [];
-  const started = performance.now();
-  while (
-    steps.length < Math.max(MIN_STEPS, c.maxSteps) &&
-    (steps.length < MIN_STEPS || performance.now() - started < c.targetSeconds * 1000)
-  )
-    steps.push(step());
-  const tensorGrowth = tf.memory().numTensors - before;
-  tf.dispose([ids, mask]);
-  opt.dispose();
-  model.dispose();
-  return { ...summarize(steps, c.batchSize * c.seqLen), tensorGrowth };
+    for (let i = 0; i < c.warmup; i++) step();
+    const before = tf.memory().numTensors;
+    const steps: ReturnType<typeof step>[] = [];
+    const started = performance.now();
+    while (
+      steps.length < Math.max(MIN_STEPS, c.maxSteps) &&
+      (steps.length < MIN_STEPS || performance.now() - started < c.targetSeconds * 1000)
+    )
+      steps.push(step());
+    const tensorGrowth = tf.memory().numTensors - before;
+    tf.dispose([ids, mask]);
+    gradients.dispose();
+    opt.dispose();
+    model.dispose();
+    return { ...summarize(steps, c.batchSize * c.seqLen), tensorGrowth };
+  } finally {
+    if (saved === undefined) delete process.env.WORKBOOK_GRAPH;
+    else process.env.WORKBOOK_GRAPH = saved;
+  }
+}
+
+/**
+ * Floating-point operations of one training step, counted the usual way (Kaplan et al. 2020, as in
+ * nanoGPT's MFU): a forward pass does 2 per weight of every matrix product per token (the tied
+ * embedding counted once, as the output layer) plus the attention scores and their weighting,
+ * 2 x 2 x T x C per token and layer over the full (unmasked) T x T product; backward does twice the
+ * forward. Layer norms, softmax and the optimizer are left out (a few percent).
+ */
+export function trainingStepFlops(config: GPTConfig, batchSize: number, seqLen: number): number {
+  const { nLayer: L, nEmbd: C, vocabSize: V } = config;
+  const matmulWeights = L * 12 * C * C + V * C; // qkv 3C², proj C², mlp 8C², output layer V C
+  const perToken = 2 * matmulWeights + L * 4 * seqLen * C;
+  return 3 * perToken * batchSize * seqLen;
 }
 
 interface TorchResult extends SideResult {
@@ -222,10 +238,17 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
     const params = countParameters(config);
     console.log(`\n== ${c.name}: ${(params / 1e6).toFixed(2)}M parameters, batch ${c.batchSize} x ${c.seqLen} tokens`);
     const ours = timeOurs(c, config);
-    if (ours.tensorGrowth !== 0)
-      throw new Error(`our training step leaks ${ours.tensorGrowth} tensors per ${ours.steps} steps`);
+    const opByOp = timeOurs(c, config, true);
+    for (const [side, r] of [
+      ["recorded", ours],
+      ["op-by-op", opByOp],
+    ] as const) {
+      if (r.tensorGrowth !== 0)
+        throw new Error(`our ${side} training step leaks ${r.tensorGrowth} tensors per ${r.steps} steps`);
+    }
     console.log(
-      `ours:    ${ms(ours.median.total)} ms/step, ${ours.tokensPerSecond.toFixed(0)} tokens/s (median of ${ours.steps} steps)`,
+      `ours:    ${ms(ours.median.total)} ms/step, ${ours.tokensPerSecond.toFixed(0)} tokens/s (median of ${ours.steps} steps; ` +
+        `op by op ${ms(opByOp.median.total)} ms)`,
     );
     const torch = timeTorch(c, config);
     console.log(
@@ -240,8 +263,10 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
       seqLen: c.seqLen,
       promptLen: c.promptLen,
       ours,
+      opByOp,
       torch,
       ratio: ours.tokensPerSecond / torch.tokensPerSecond,
+      flopsPerStep: trainingStepFlops(config, c.batchSize, c.seqLen),
     });
   }
   // PyTorch runs in child processes that have ended: processTreeCpuSeconds counts them as ours.
@@ -263,7 +288,9 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
         ]
       : []),
     `Run ${date} with \`npm run bench -- training\`. Machine: ${machineInfoLine(machine)}; ${load}.`,
-    `Ours: tfjs ${tf.version_core} on ${choice.description}, the workbook's nextTokenLoss, clipByGlobalNorm and AdamW. ` +
+    `Ours: tfjs ${tf.version_core} on ${choice.description}, the workbook's LossGradients (nextTokenLoss and its gradients) and AdamW with clipping, ` +
+      "each recorded once and replayed as one TensorFlow function (src/runtime/graph-function.ts); " +
+      '"op by op" is the same code with graph functions off (WORKBOOK_GRAPH=0), every op a call from JavaScript. ' +
       `Reference: PyTorch ${ref.torch} (${ref.threads} threads = the core count), transformers GPT2LMHeadModel with the same config ` +
       `(attention "${ref.attention}", dropout 0), clip_grad_norm_, torch.optim.AdamW (default implementation).`,
     "",
@@ -271,23 +298,40 @@ export async function runTrainingBenchmark(outDir: string): Promise<void> {
       `AdamW update (weight decay 0.01 on matrices and embeddings); fp32, random weights and tokens, the same batch and loss mask on ` +
       `both sides. Median step after warm-up; tokens/s = batch x sequence length / step time (higher is better).`,
     "",
-    "| case | parameters | batch x seq | ours ms/step | ours tokens/s | PyTorch ms/step | PyTorch tokens/s | ours / PyTorch |",
-    "|---|---|---|---|---|---|---|---|",
+    "| case | parameters | batch x seq | ours ms/step | ours tokens/s | op by op ms/step | PyTorch ms/step | PyTorch tokens/s | ours / PyTorch |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
         `| ${r.case} | ${(r.parameters / 1e6).toFixed(2)}M | ${r.batchSize} x ${r.seqLen}${r.promptLen ? ` (first ${r.promptLen} masked)` : ""} | ` +
-        `${ms(r.ours.median.total)} | ${r.ours.tokensPerSecond.toFixed(0)} | ${ms(r.torch.median.total)} | ${r.torch.tokensPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} |`,
+        `${ms(r.ours.median.total)} | ${r.ours.tokensPerSecond.toFixed(0)} | ${ms(r.opByOp.median.total)} | ${ms(r.torch.median.total)} | ` +
+        `${r.torch.tokensPerSecond.toFixed(0)} | **${r.ratio.toFixed(2)}** |`,
     ),
     "",
-    "Where a step's time goes (median ms): loss + gradients (forward, loss, backward), clipping (global norm and scaling), optimizer update.",
+    "Where a step's time goes (median ms): loss + gradients (forward, loss, backward), then clipping (global norm and scaling) " +
+      "with the AdamW update (ours does both in one recorded function; PyTorch's two are added).",
     "",
-    "| case | ours: loss + gradients | ours: clipping | ours: AdamW | PyTorch: loss + gradients | PyTorch: clipping | PyTorch: AdamW |",
+    "| case | ours: loss + gradients | ours: clipping + AdamW | op by op: loss + gradients | op by op: clipping + AdamW | PyTorch: loss + gradients | PyTorch: clipping + AdamW |",
     "|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.case} | ${ms(r.ours.median.gradients)} | ${ms(r.ours.median.clip)} | ${ms(r.ours.median.update)} | ` +
-        `${ms(r.torch.median.gradients)} | ${ms(r.torch.median.clip)} | ${ms(r.torch.median.update)} |`,
+        `| ${r.case} | ${ms(r.ours.median.gradients)} | ${ms(r.ours.median.update)} | ` +
+        `${ms(r.opByOp.median.gradients)} | ${ms(r.opByOp.median.update)} | ` +
+        `${ms(r.torch.median.gradients)} | ${ms(r.torch.median.clip + r.torch.median.update)} |`,
     ),
+    "",
+    `Roofline: the step's achieved GFLOP/s (trainingStepFlops: 6 FLOPs per matrix weight per token plus attention, ` +
+      `backward = 2 x forward) as a share of this CPU's fp32 peak of ${machine.peakGflops.toFixed(0)} GFLOP/s (${machine.peakNote}).`,
+    "",
+    "| case | GFLOP per step | ours GFLOP/s | ours % of peak | PyTorch GFLOP/s | PyTorch % of peak |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) => {
+      const rate = (seconds: number) => r.flopsPerStep / seconds / 1e9;
+      const share = (seconds: number) => `${((100 * rate(seconds)) / machine.peakGflops).toFixed(1)}%`;
+      return (
+        `| ${r.case} | ${(r.flopsPerStep / 1e9).toFixed(2)} | ${rate(r.ours.median.total).toFixed(1)} | ${share(r.ours.median.total)} | ` +
+        `${rate(r.torch.median.total).toFixed(1)} | ${share(r.torch.median.total)} |`
+      );
+    }),
     "",
   ].join("\n");
   fs.mkdirSync(outDir, { recursive: true });

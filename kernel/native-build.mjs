@@ -3,7 +3,9 @@
 // Why: tfjs-node's own install script downloads libtensorflow from a host these machines cannot
 // reach. The PyPI wheel tensorflow-cpu ships the same C API (TF_* and TFE_* symbols live in
 // libtensorflow_cc.so.2) plus the headers, so we compile the addon's two C++ files against it.
-// The binding compiles unchanged against the 2.21 headers; no patch is applied.
+// The binding compiles unchanged against the 2.21 headers. We add one file of our own,
+// kernel/native/graph_function.cc (record eager work once, replay it as one TensorFlow function:
+// src/runtime/graph-function.ts), joined to tfjs-node's sources by two one-line hooks (GRAPH_HOOKS).
 //
 // Layout of a build (never in git; the wheel itself is deleted after extraction):
 //   .workbook/native/<key>/lib/libtensorflow_cc.so.2, libtensorflow_framework.so.2
@@ -22,6 +24,51 @@ export const TF_WHEEL = { name: "tensorflow-cpu", version: "2.21.0" };
 /** Node-API version the addon is built for; tfjs-node looks in lib/napi-v<N>/. */
 const NAPI_VERSION = 8;
 const THIS_FILE = fileURLToPath(import.meta.url);
+/** Our C++ sources compiled into the addon beside tfjs-node's. */
+const OWN_SOURCES = [path.join(path.dirname(THIS_FILE), "native", "graph_function.cc")];
+
+/**
+ * The two edits that join graph_function.cc to tfjs-node's binding, applied to a copy of its
+ * sources: our code may read the backend's TensorFlow context and tensor table, and the addon's
+ * init registers our entry points. Each must match exactly once, so a changed tfjs-node fails the
+ * build with a clear reason instead of compiling something else.
+ */
+const GRAPH_HOOKS = [
+  {
+    file: "tfjs_backend.h",
+    find: " private:\n  TFJSBackend(napi_env env);",
+    replace: " private:\n  friend struct GraphFunctionAccess;\n  TFJSBackend(napi_env env);",
+  },
+  {
+    file: "tfjs_binding.cc",
+    find: "  return exports;\n}\n\nNAPI_MODULE",
+    replace: "  RegisterGraphFunctions(env, exports);\n  return exports;\n}\n\nNAPI_MODULE",
+  },
+  {
+    file: "tfjs_binding.cc",
+    find: "namespace tfnodejs {\n\n/**\n * Get the TFJSBackend",
+    replace:
+      "namespace tfnodejs {\n\nvoid RegisterGraphFunctions(napi_env env, napi_value exports);\n\n/**\n * Get the TFJSBackend",
+  },
+];
+
+/** Copies tfjs-node's binding sources to `to` and applies GRAPH_HOOKS; throws if one does not match. */
+export function hookedBindingSources(root, to) {
+  const from = path.join(tfjsNodeDir(root), "binding");
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(from)) fs.copyFileSync(path.join(from, f), path.join(to, f));
+  for (const { file, find, replace } of GRAPH_HOOKS) {
+    const text = fs.readFileSync(path.join(to, file), "utf8");
+    const count = text.split(find).length - 1;
+    if (count !== 1)
+      throw new Error(
+        `tfjs-node's binding/${file} has ${count} places for the graph-function hook (expected 1): ` +
+          "this tfjs-node version is not the one kernel/native-build.mjs was written for",
+      );
+    fs.writeFileSync(path.join(to, file), text.replace(find, replace));
+  }
+  return to;
+}
 
 /** Header folders of the wheel that the C API headers include (found by compiling, kept minimal). */
 const HEADER_PREFIXES = [
@@ -43,6 +90,7 @@ export function buildKey(root) {
   const h = createHash("sha256");
   h.update(JSON.stringify({ TF_WHEEL, tfjsNode: pkg.version, NAPI_VERSION, arch: process.arch }));
   h.update(fs.readFileSync(THIS_FILE));
+  for (const f of OWN_SOURCES) h.update(fs.readFileSync(f));
   return { key: h.digest("hex").slice(0, 12), tfjsNodeVersion: pkg.version };
 }
 
@@ -180,7 +228,7 @@ function compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say
     fs.rmSync(download, { recursive: true, force: true });
 
     log("native backend: compiling the addon (g++)");
-    const binding = path.join(tfjsNodeDir(root), "binding");
+    const binding = hookedBindingSources(root, path.join(dir, "binding"));
     sh("g++", [
       "-std=c++17",
       "-O2",
@@ -190,8 +238,10 @@ function compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say
       `-I${nodeInclude}`,
       `-I${path.join(extractDir, "tensorflow", "include")}`,
       `-I${tfjsNodeDir(root)}`,
+      `-I${binding}`,
       path.join(binding, "tfjs_backend.cc"),
       path.join(binding, "tfjs_binding.cc"),
+      ...OWN_SOURCES,
       `-L${path.join(dir, "lib")}`,
       "-l:libtensorflow_cc.so.2",
       "-l:libtensorflow_framework.so.2",
@@ -200,6 +250,7 @@ function compileAddon({ root, state, dir, key, tfjsNodeVersion, python, log, say
       path.join(dir, "lib", "tfjs_binding.node"),
     ]);
     fs.rmSync(extractDir, { recursive: true, force: true });
+    fs.rmSync(binding, { recursive: true, force: true });
     const builtAt = new Date().toISOString();
     return {
       ok: true,
@@ -259,7 +310,20 @@ const PROBE_SCRIPT = `
     const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).dataSync();
     if (tf.getBackend() !== "tensorflow") say({ error: "tfjs chose the " + tf.getBackend() + " backend" });
     else if (y[0] !== 17 || y[1] !== 39) say({ error: "matMul gave " + Array.from(y) + " instead of 17,39" });
-    else say({ backend: tf.getBackend(), tfVersion: tf.backend().binding.TF_Version });
+    else {
+      // The graph-function entry points: record x -> x * x once, replay it on another tensor.
+      const b = tf.backend().binding;
+      const x = b.createTensor([2], b.TF_FLOAT, new Float32Array([3, 4]));
+      b.graphBegin([x]);
+      const attrs = [{ name: "T", type: b.TF_ATTR_TYPE, value: b.TF_FLOAT }];
+      const sq = b.executeOp("Mul", attrs, [x, x], 1)[0].id;
+      b.graphAddOp("Mul", attrs, [x, x], [sq]);
+      b.graphEnd("workbook_probe", [x], [sq], false);
+      const z = b.createTensor([2], b.TF_FLOAT, new Float32Array([5, 6]));
+      const r = Array.from(b.tensorDataSync(b.graphCall("workbook_probe", [z])[0].id));
+      if (r[0] !== 25 || r[1] !== 36) say({ error: "a recorded graph function gave " + r + " instead of 25,36" });
+      else say({ backend: tf.getBackend(), tfVersion: b.TF_Version, graphFunctions: true });
+    }
   } catch (err) {
     say({ error: String(err && err.message || err).split("\\n")[0] });
   }`;

@@ -23,7 +23,8 @@ import { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
 import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
 import { nextTokenLoss } from "./loss";
-import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
+import { LossGradients } from "./gradients";
+import { AdamW, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 import { defineConfig } from "../util/config";
@@ -330,8 +331,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   });
   if (resuming) onEvent({ kind: "resume", step: state.step });
 
-  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
-  const vars = model.trainableVariables();
+  const gradients = new LossGradients(model);
   const saveLatest = () => {
     saveResumable(latest, model, opt, state, tokenizer);
     onEvent({ kind: "checkpoint", step: state.step, folder: latest });
@@ -384,7 +384,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         }
         const step = state.step + 1;
         const micro = batches.slice(state.batch, state.batch + c.gradAccumulation);
-        const { loss, grads, tokens } = accumulatedGradients(model, vars, nameOf, micro, step);
+        const { loss, grads, tokens } = accumulatedGradients(gradients, micro, step);
         if (!Number.isFinite(loss)) {
           tf.dispose([...grads.values()]);
           throw new Error(
@@ -394,9 +394,8 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
           );
         }
         const lr = learningRateAt(step, schedule);
-        const { grads: clipped, norm } = clipByGlobalNorm(grads, c.gradClip);
-        opt.apply(clipped, lr);
-        tf.dispose([...grads.values(), ...clipped.values()]);
+        const { gradNorm: norm } = opt.apply(grads, lr, c.gradClip);
+        tf.dispose([...grads.values()]);
 
         state.step = step;
         state.batch += micro.length;
@@ -451,6 +450,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     throw err;
   } finally {
     opt.dispose();
+    gradients.dispose();
   }
 
   function finish(): FinetuneResult {
@@ -470,9 +470,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
  * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
  */
 export function accumulatedGradients(
-  model: GPT,
-  vars: tf.Variable[],
-  nameOf: Map<string, string>,
+  gradients: LossGradients,
   micro: readonly Batch[],
   step: number,
 ): { loss: number; grads: Map<string, tf.Tensor>; tokens: number } {
@@ -488,20 +486,14 @@ export function accumulatedGradients(
     const weight = counts[i] / total;
     const ids = tf.tensor2d(batch.inputIds, undefined, "int32"); // (B, T)
     const mask = tf.tensor2d(batch.lossMask); // (B, T)
-    const { value, grads } = tf.variableGrads(
-      () =>
-        nextTokenLoss(model, ids as tf.Tensor2D, mask as tf.Tensor2D, { training: true, dropoutSeed: step * 1000 + i }),
-      vars,
-    );
+    const { loss: value, grads } = gradients.compute(ids, mask, { dropoutSeed: step * 1000 + i });
     loss += value.dataSync()[0] * weight;
     tokens += batch.tokens;
-    const scaled = new Map(
-      Object.entries(grads).map(
-        ([varName, g]) =>
-          [nameOf.get(varName)!, micro.length === 1 ? g : tf.tidy(() => tf.mul(g, weight))] as [string, tf.Tensor],
-      ),
-    );
-    if (micro.length > 1) tf.dispose(Object.values(grads));
+    const scaled =
+      micro.length === 1
+        ? grads
+        : new Map([...grads].map(([name, g]) => [name, tf.tidy(() => tf.mul(g, weight))] as [string, tf.Tensor]));
+    if (micro.length > 1) tf.dispose([...grads.values()]);
     if (!sum) sum = scaled;
     else {
       for (const [name, g] of scaled) {

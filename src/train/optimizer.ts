@@ -5,6 +5,7 @@
 // As in GPT-2 and nanoGPT, biases and layer-norm weights are not decayed: decay on them only
 // fights the normalization and the offsets, it does not regularize.
 import * as tf from "@tensorflow/tfjs";
+import { RecordedFunction } from "../runtime/graph-function";
 
 export interface AdamWConfig {
   /** Peak learning rate (the schedule scales it each step). */
@@ -69,77 +70,133 @@ export class AdamW {
   }
 
   /**
-   * Applies one update from gradients keyed by parameter name, at learning rate `lr`
-   * (default: the config's). Parameters without a gradient are left alone.
+   * Applies one update from gradients keyed by parameter name, at learning rate `lr` (default: the
+   * config's). Parameters without a gradient are left alone. With `maxGradNorm`, the gradients are
+   * first scaled together so that their global L2 norm is at most maxGradNorm (as
+   * torch.nn.utils.clip_grad_norm_). Returns that norm, measured before clipping.
+   *
+   * The whole update (norm, clipping, moments, weights) is one recorded TensorFlow function on the
+   * native backend (runtime/graph-function.ts): about 15 elementwise ops per tensor would otherwise
+   * each be a call from JavaScript. What changes from step to step (learning rate, bias corrections)
+   * enters as one small tensor, so the recorded function serves every step.
    */
-  apply(grads: Map<string, tf.Tensor>, lr = this.config.learningRate): void {
+  apply(grads: Map<string, tf.Tensor>, lr = this.config.learningRate, maxGradNorm?: number): { gradNorm: number } {
+    for (const name of grads.keys())
+      if (!this.params.has(name))
+        throw new Error(`AdamW: a gradient for "${name}", which is not one of the parameters.`);
+    if (maxGradNorm !== undefined && !(maxGradNorm > 0))
+      throw new Error(`AdamW: maxGradNorm must be > 0, got ${maxGradNorm}.`);
     this.step += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
-    tf.tidy(() => {
-      // The constants as tensors made once per step and shared by every parameter: a JS number in
-      // an op would upload a new scalar each time (hundreds per step).
-      const b1 = tf.scalar(beta1),
-        oneMinusB1 = tf.scalar(1 - beta1);
-      const b2 = tf.scalar(beta2),
-        oneMinusB2 = tf.scalar(1 - beta2);
-      // lr * m_hat / (sqrt(v_hat) + eps) with the bias corrections moved onto the scalars:
-      // = m / (sqrt(v) + eps sqrt(c2)) * (lr sqrt(c2) / c1). Fewer passes over each tensor.
-      const epsHat = tf.scalar(epsilon * Math.sqrt(correction2));
-      const stepSize = tf.scalar((lr * Math.sqrt(correction2)) / correction1);
-      const keep = tf.scalar(1 - lr * weightDecay); // decoupled decay: p <- p (1 - lr wd)
-      /** One AdamW update of (g, m, v, p), elementwise: the new m, v and p. */
-      const update = (g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, decayed: boolean) => {
-        const mNext = tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1));
-        const vNext = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2));
-        const pNext = tf.sub(
-          decayed && weightDecay > 0 ? tf.mul(p, keep) : p,
-          tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize),
-        );
-        return [mNext, vNext, pNext];
-      };
-      // Each update is a dozen kernels, and a kernel call costs about as much as the arithmetic on a
-      // few hundred thousand numbers. The vectors (biases, layer-norm gains: two thirds of GPT-2's
-      // tensors, a sliver of its weights) are therefore updated together, concatenated, in one
-      // dozen kernels per group; the arithmetic is elementwise, so the result is the same.
-      const groups = new Map<boolean, string[]>([
-        [true, []],
-        [false, []],
-      ]);
-      for (const [name, g] of grads) {
-        const p = this.params.get(name);
-        if (!p) throw new Error(`AdamW: a gradient for "${name}", which is not one of the parameters.`);
-        const decayed = this.decays(name);
-        if (p.rank === 1) {
-          groups.get(decayed)!.push(name);
-          continue;
-        }
-        const [m, v, pNext] = update(g, this.m.get(name)!, this.v.get(name)!, p, decayed);
-        this.m.get(name)!.assign(m);
-        this.v.get(name)!.assign(v);
-        p.assign(pNext);
-      }
-      for (const [decayed, names] of groups) {
-        if (names.length === 0) continue;
-        const joined = (from: (name: string) => tf.Tensor) =>
-          names.length === 1 ? from(names[0]) : tf.concat(names.map(from));
-        const results = update(
-          joined((n) => grads.get(n)!),
-          joined((n) => this.m.get(n)!),
-          joined((n) => this.v.get(n)!),
-          joined((n) => this.params.get(n)!),
-          decayed,
-        );
-        const sizes = names.map((n) => this.params.get(n)!.size);
-        const [ms, vs, ps] = results.map((t) => (names.length === 1 ? [t] : tf.split(t, sizes)));
-        names.forEach((n, i) => {
-          this.m.get(n)!.assign(ms[i]);
-          this.v.get(n)!.assign(vs[i]);
-          this.params.get(n)!.assign(ps[i]);
-        });
-      }
+    const names = [...grads.keys()];
+    const clip = maxGradNorm !== undefined;
+    const key = `${clip}:${names.join(",")}`;
+    let update = this.updates.get(key);
+    if (!update) {
+      update = new RecordedFunction("adamw", (args) => this.updateMath(names, clip, args));
+      this.updates.set(key, update);
+    }
+    // lr * m_hat / (sqrt(v_hat) + eps) with the bias corrections moved onto scalars:
+    // = m / (sqrt(v) + eps sqrt(c2)) * (lr sqrt(c2) / c1). Fewer passes over each tensor.
+    const hyper = tf.tensor1d([
+      (lr * Math.sqrt(correction2)) / correction1, // step size
+      epsilon * Math.sqrt(correction2), // epsilon, bias-corrected
+      1 - lr * weightDecay, // decoupled decay: p <- p (1 - lr wd)
+      maxGradNorm ?? 0,
+    ]);
+    const args = [
+      hyper,
+      ...names.map((n) => grads.get(n)!),
+      ...names.map((n) => this.params.get(n)!),
+      ...names.map((n) => this.m.get(n)!),
+      ...names.map((n) => this.v.get(n)!),
+    ];
+    const [norm, ...next] = update.call(args);
+    const k = names.length;
+    names.forEach((n, i) => {
+      this.params.get(n)!.assign(next[i]);
+      this.m.get(n)!.assign(next[k + i]);
+      this.v.get(n)!.assign(next[2 * k + i]);
     });
+    const gradNorm = norm.dataSync()[0];
+    tf.dispose([hyper, norm, ...next]);
+    return { gradNorm };
+  }
+
+  /** Recorded AdamW updates, one per set of parameters with gradients (and clipping or not). */
+  private readonly updates = new Map<string, RecordedFunction>();
+
+  /**
+   * The update as tensor math: args = [hyper (4), grads (k), params (k), m (k), v (k)] in `names`
+   * order; returns [norm, params' (k), m' (k), v' (k)]. hyper = [step size, bias-corrected epsilon,
+   * decay factor, max gradient norm].
+   */
+  private updateMath(names: string[], clip: boolean, args: tf.Tensor[]): tf.Tensor[] {
+    const { beta1, beta2, weightDecay } = this.config;
+    const k = names.length;
+    const [hyper] = args;
+    const g0 = args.slice(1, 1 + k);
+    const [ps, ms, vs] = [1, 2, 3].map((j) => args.slice(1 + j * k, 1 + (j + 1) * k));
+    const scalar = (i: number) => tf.reshape(tf.slice(hyper, [i], [1]), []);
+    const [stepSize, epsHat, keep, maxNorm] = [0, 1, 2, 3].map(scalar);
+    // The constants as tensors made once and shared by every parameter: a JS number in an op would
+    // upload a new scalar each time.
+    const b1 = tf.scalar(beta1),
+      oneMinusB1 = tf.scalar(1 - beta1);
+    const b2 = tf.scalar(beta2),
+      oneMinusB2 = tf.scalar(1 - beta2);
+
+    // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one.
+    const vectors = g0.filter((g) => g.rank === 1);
+    const parts = g0.filter((g) => g.rank !== 1);
+    if (vectors.length > 0) parts.push(vectors.length === 1 ? vectors[0] : tf.concat(vectors));
+    const norm = parts.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(parts.map((g) => tf.sum(tf.square(g)))));
+    // clip_grad_norm_: scale by min(1, maxNorm / (norm + 1e-6)).
+    const scale = clip ? tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) : undefined;
+    const grads = scale ? g0.map((g) => tf.mul(g, scale)) : g0;
+
+    /** One AdamW update of (g, m, v, p), elementwise: the new m, v and p. */
+    const update = (g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, decayed: boolean) => {
+      const mNext = tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1));
+      const vNext = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2));
+      const pNext = tf.sub(
+        decayed && weightDecay > 0 ? tf.mul(p, keep) : p,
+        tf.mul(tf.div(mNext, tf.add(tf.sqrt(vNext), epsHat)), stepSize),
+      );
+      return [mNext, vNext, pNext];
+    };
+    const out = { p: new Array<tf.Tensor>(k), m: new Array<tf.Tensor>(k), v: new Array<tf.Tensor>(k) };
+    // Where each call is a call from JavaScript (the eager fallback), the vectors (two thirds of
+    // GPT-2's tensors, a sliver of its weights) are updated together, concatenated, in one dozen
+    // kernels per group; the arithmetic is elementwise, so the result is the same.
+    const groups = new Map<boolean, number[]>([
+      [true, []],
+      [false, []],
+    ]);
+    names.forEach((name, i) => {
+      const decayed = this.decays(name);
+      if (ps[i].rank === 1) {
+        groups.get(decayed)!.push(i);
+        return;
+      }
+      [out.m[i], out.v[i], out.p[i]] = update(grads[i], ms[i], vs[i], ps[i], decayed);
+    });
+    for (const [decayed, members] of groups) {
+      if (members.length === 0) continue;
+      const joined = (from: tf.Tensor[]) =>
+        members.length === 1 ? from[members[0]] : tf.concat(members.map((i) => from[i]));
+      const results = update(joined(grads), joined(ms), joined(vs), joined(ps), decayed);
+      const sizes = members.map((i) => ps[i].size);
+      const [mParts, vParts, pParts] = results.map((t) => (members.length === 1 ? [t] : tf.split(t, sizes)));
+      members.forEach((i, j) => {
+        out.m[i] = mParts[j];
+        out.v[i] = vParts[j];
+        out.p[i] = tf.reshape(pParts[j], ps[i].shape);
+      });
+    }
+    return [norm, ...out.p, ...out.m, ...out.v];
   }
 
   getState(): AdamWState {
@@ -168,29 +225,9 @@ export class AdamW {
 
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    for (const update of this.updates.values()) update.dispose();
+    this.updates.clear();
   }
-}
-
-/**
- * Scales all gradients together so that their global L2 norm is at most maxNorm (as
- * torch.nn.utils.clip_grad_norm_). Returns the clipped gradients and the norm before clipping.
- */
-export function clipByGlobalNorm(
-  grads: Map<string, tf.Tensor>,
-  maxNorm: number,
-): { grads: Map<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => {
-    // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one: fewer kernel calls.
-    const all = [...grads.values()];
-    const vectors = all.filter((g) => g.rank === 1);
-    const parts = all.filter((g) => g.rank !== 1);
-    if (vectors.length > 0) parts.push(vectors.length === 1 ? vectors[0] : tf.concat(vectors));
-    return parts.length === 0 ? 0 : Math.sqrt(tf.addN(parts.map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
-  });
-  const scale = Math.min(1, maxNorm / (norm + 1e-6));
-  if (scale >= 1) return { grads, norm };
-  const clipped = new Map([...grads].map(([name, g]) => [name, tf.mul(g, scale)] as [string, tf.Tensor]));
-  return { grads: clipped, norm };
 }
 
 export interface ScheduleConfig {

@@ -13,7 +13,8 @@ import { loadCheckpoint } from "../model/checkpoint";
 import { generate, type TextCodec } from "../model/generate";
 import { GPT } from "../model/gpt";
 import { nextTokenLoss } from "./loss";
-import { AdamW, clipByGlobalNorm, learningRateAt } from "./optimizer";
+import { LossGradients } from "./gradients";
+import { AdamW, learningRateAt } from "./optimizer";
 import { fixedWindows, randomWindows } from "./token-stream";
 import { readResumableRun, restoreOptimizer, saveResumable } from "./resumable";
 import { defineConfig, refuseUnknownKeys } from "../util/config";
@@ -217,8 +218,7 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
     restoreOptimizer(opt, latest);
     onEvent({ kind: "resume", step: state.step });
   }
-  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
-  const vars = model.trainableVariables();
+  const gradients = new LossGradients(model);
 
   const save = () => {
     saveResumable(latest, model, opt, state, tokenizer);
@@ -261,22 +261,17 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
         minLearningRate: c.minLearningRate,
       });
       const { ids, mask } = randomWindows(args.trainStream, c.batchSize, T, c.seed, step);
-      const { value, grads } = tf.variableGrads(
-        () => nextTokenLoss(model, ids, mask, { training: true, dropoutSeed: step }),
-        vars,
-      );
+      const { loss: value, grads } = gradients.compute(ids, mask, { dropoutSeed: step });
       const loss = value.dataSync()[0];
-      const byName = new Map(Object.entries(grads).map(([varName, g]) => [nameOf.get(varName)!, g as tf.Tensor]));
       if (!Number.isFinite(loss)) {
-        tf.dispose([ids, mask, value, ...Object.values(grads)]);
+        tf.dispose([ids, mask, value, ...grads.values()]);
         throw new Error(
           `Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${state.step}) is in ${latest}. ` +
             "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.",
         );
       }
-      const { grads: clipped, norm } = clipByGlobalNorm(byName, c.gradClip);
-      opt.apply(clipped, lr);
-      tf.dispose([ids, mask, value, ...Object.values(grads), ...clipped.values()]);
+      const { gradNorm: norm } = opt.apply(grads, lr, c.gradClip);
+      tf.dispose([ids, mask, value, ...grads.values()]);
       state.step = step;
       state.tokensSeen += c.batchSize * T;
       const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
@@ -310,5 +305,6 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
     throw err;
   } finally {
     opt.dispose();
+    gradients.dispose();
   }
 }

@@ -19,6 +19,7 @@ import {
   type FinetuneEvent,
 } from "../../src/train/finetune";
 import { epochBatches, tokenizeExamples } from "../../src/train/sft-batches";
+import { LossGradients } from "../../src/train/gradients";
 import { maxAbsDiff } from "../support/tolerance";
 
 const POSITIVE = [
@@ -230,10 +231,10 @@ describe("full fine-tuning", function () {
     const tokenized = tokenizeExamples(train.slice(0, 8), tokenizer, { maxLength: 32 }).examples;
     const [whole] = epochBatches(tokenized, { batchSize: 8, seed: 0, epoch: 0, bucketByLength: false, padId: 0 });
     const halves = epochBatches(tokenized, { batchSize: 4, seed: 0, epoch: 0, bucketByLength: false, padId: 0 });
-    const nameOf = new Map([...base.params].map(([name, v]) => [v.name, name]));
-    const vars = base.trainableVariables();
-    const a = accumulatedGradients(base, vars, nameOf, [whole], 1);
-    const b = accumulatedGradients(base, vars, nameOf, halves, 1);
+    const gradients = new LossGradients(base);
+    const a = accumulatedGradients(gradients, [whole], 1);
+    const b = accumulatedGradients(gradients, halves, 1);
+    gradients.dispose();
     assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `loss ${a.loss} vs ${b.loss}`);
     for (const [name, g] of a.grads) {
       const d = maxAbsDiff(g.dataSync(), b.grads.get(name)!.dataSync());

@@ -1,0 +1,60 @@
+// The loss of a batch and its gradient for every weight: the forward and backward half of a step.
+//
+// tf.variableGrads over nextTokenLoss, recorded per batch shape as one TensorFlow function
+// (runtime/graph-function.ts): the first batch of each shape runs op by op while it is recorded,
+// later ones replay it. With dropout on, the masks are drawn in JavaScript for each step and a
+// recording would freeze them, so the step then always runs op by op.
+import * as tf from "@tensorflow/tfjs";
+import type { GPT } from "../model/gpt";
+import { ShapeKeyedFunction } from "../runtime/graph-function";
+import { nextTokenLoss } from "./loss";
+
+export class LossGradients {
+  /** Parameter names, in the order of the recorded function's gradient outputs. */
+  readonly names: string[];
+  private readonly variables: tf.Variable[];
+  private readonly recorded: ShapeKeyedFunction;
+
+  constructor(private readonly model: GPT) {
+    this.names = [...model.params.keys()];
+    this.variables = this.names.map((n) => model.params.get(n)!);
+    // args = [ids (B, T) int32, lossMask (B, T), ...weights]; the weights are arguments (not read
+    // from the model inside) so that each call sees the weights as they are now.
+    this.recorded = new ShapeKeyedFunction("loss-and-gradients", ([ids, mask]) =>
+      this.lossAndGrads(ids as tf.Tensor2D, mask as tf.Tensor2D, {}),
+    );
+  }
+
+  /**
+   * Mean next-token loss of the batch on its masked positions, and the gradients by parameter name.
+   * ids: (B, T) int32, lossMask: (B, T). The caller disposes the returned tensors.
+   */
+  compute(
+    ids: tf.Tensor2D,
+    lossMask: tf.Tensor2D,
+    options: { dropoutSeed?: number } = {},
+  ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+    const [loss, ...grads] =
+      this.model.config.dropout > 0
+        ? tf.tidy(() => this.lossAndGrads(ids, lossMask, options))
+        : this.recorded.call([ids, lossMask, ...this.variables]);
+    return { loss: loss as tf.Scalar, grads: new Map(this.names.map((n, i) => [n, grads[i]])) };
+  }
+
+  /** Batch shapes recorded so far (each costs one op-by-op step). */
+  get recordings(): number {
+    return this.recorded.recordings;
+  }
+
+  private lossAndGrads(ids: tf.Tensor2D, mask: tf.Tensor2D, options: { dropoutSeed?: number }): tf.Tensor[] {
+    const { value, grads } = tf.variableGrads(
+      () => nextTokenLoss(this.model, ids, mask, { training: true, dropoutSeed: options.dropoutSeed }),
+      this.variables,
+    );
+    return [value, ...this.variables.map((v) => grads[v.name])];
+  }
+
+  dispose(): void {
+    this.recorded.dispose();
+  }
+}
