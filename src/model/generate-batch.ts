@@ -2,14 +2,16 @@
 //
 // Classification answers are a token or two (" positive", then the end-of-text token), so evaluating
 // a test split means many short generations. One at a time, each costs a few forward passes of a
-// single row. Here the prompts run together: rows are right-padded to the longest, each step runs the
-// batch once, and row i reads its next token at its own last position. Right padding is safe with
-// causal attention: a real token never attends to the pads after it, so every row gets exactly the
-// tokens generate() would give it alone (the tests compare).
+// single row. Here the prompts run together: rows are right-padded to the longest and run through
+// the model once, then each step feeds every row's newest token at that row's own position, with a
+// key/value cache (model/decoder.ts). Right padding is safe with causal attention: a real token never
+// attends to the pads after it, so every row gets exactly the tokens generate() would give it alone
+// (the tests compare).
 //
 //   const outs = generateBatch(model, tokenizer, prompts, { maxNewTokens: 3 });
 //   // [{ ids: [1432], text: " positive", stoppedBy: "eos", promptTokens: 17 }, ...]
 import * as tf from "@tensorflow/tfjs";
+import { cacheCapacity, Decoder, XLA_FROM_NEW_TOKENS } from "./decoder";
 import type { GPT } from "./gpt";
 import type { Generation, TextCodec } from "./generate";
 
@@ -60,50 +62,52 @@ export function generateBatch(
     const rows = encoded
       .slice(start, start + batchSize)
       .map((ids, r) => ({ index: start + r, ids: ids.slice(), done: false }));
-    for (let step = 0; step < maxNew; step++) {
-      const active = rows.filter((r) => !r.done);
-      if (active.length === 0) break;
-      for (const r of active) {
-        if (r.ids.length > window) {
-          r.done = true;
-          results[r.index].stoppedBy = "context-window";
-        }
-      }
-      const live = active.filter((r) => !r.done);
-      if (live.length === 0) break;
-      const T = Math.max(...live.map((r) => r.ids.length));
-      const V = model.config.vocabSize;
-      const next = tf.tidy(() => {
-        const ids = tf.tensor2d(
-          live.map((r) => [...r.ids, ...new Array(T - r.ids.length).fill(0)]),
-          [live.length, T],
-          "int32",
-        );
-        const logits = tf.reshape(model.forward(ids), [live.length * T, V]); // (B*T, V)
-        const last = tf.tensor1d(
-          live.map((r, b) => b * T + r.ids.length - 1),
-          "int32",
-        ); // each row's last real position
-        return tf.argMax(tf.gather(logits, last), -1).dataSync(); // (B)
-      });
-      live.forEach((r, b) => {
-        const token = next[b];
-        const result = results[r.index];
-        if (stopIds.has(token)) {
-          r.done = true;
-          result.stoppedBy = "eos";
-          return;
-        }
-        r.ids.push(token);
-        result.ids.push(token);
-        if (options.stopStrings?.length) {
-          const text = codec.decode(result.ids);
-          if (options.stopStrings.some((s) => text.includes(s))) {
+    // Every row stays in the batch until the chunk ends (a finished row's steps are ignored): the
+    // batch keeps one shape, so one recorded decoding step serves the whole chunk.
+    const longest = Math.max(...rows.map((r) => r.ids.length));
+    const decoder = new Decoder(model, cacheCapacity(longest + maxNew, window), { xla: maxNew >= XLA_FROM_NEW_TOKENS });
+    try {
+      for (let step = 0; step < maxNew; step++) {
+        for (const r of rows) {
+          if (!r.done && r.ids.length > window) {
             r.done = true;
-            result.stoppedBy = "stop-string";
+            results[r.index].stoppedBy = "context-window";
           }
         }
-      });
+        if (rows.every((r) => r.done)) break;
+        const next = tf.tidy(() => {
+          // Each row feeds its newest token at its own position; a finished row repeats its last one.
+          const logits =
+            step === 0
+              ? decoder.prefill(rows.map((r) => r.ids))
+              : decoder.step(
+                  rows.map((r) => r.ids[r.ids.length - 1]),
+                  rows.map((r) => Math.min(r.ids.length, decoder.capacity) - 1),
+                );
+          return tf.argMax(logits, -1).dataSync(); // (B)
+        });
+        rows.forEach((r, b) => {
+          if (r.done) return;
+          const token = next[b];
+          const result = results[r.index];
+          if (stopIds.has(token)) {
+            r.done = true;
+            result.stoppedBy = "eos";
+            return;
+          }
+          r.ids.push(token);
+          result.ids.push(token);
+          if (options.stopStrings?.length) {
+            const text = codec.decode(result.ids);
+            if (options.stopStrings.some((s) => text.includes(s))) {
+              r.done = true;
+              result.stoppedBy = "stop-string";
+            }
+          }
+        });
+      }
+    } finally {
+      decoder.dispose();
     }
   }
   for (const result of results) {

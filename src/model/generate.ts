@@ -1,11 +1,13 @@
 // Text generation: greedy or sampled decoding with a key/value cache.
 //
 // Each step feeds only the newest token and reuses the keys and values of the earlier ones
-// (GPT.forwardWithCache), so a step costs O(T) instead of re-running the whole sequence. With
+// (model/decoder.ts: the prompt through GPT.forwardWithCache, then one recorded step per token),
+// so a step costs O(T) instead of re-running the whole sequence. With
 // useCache: false every step re-runs the full sequence: slower, same tokens (the tests check it).
 import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../runtime/random";
-import { GPT, type KVCache } from "./gpt";
+import { cacheCapacity, Decoder, XLA_FROM_NEW_TOKENS } from "./decoder";
+import type { GPT } from "./gpt";
 
 /** What generation needs from a tokenizer (BPETokenizer has all of it). */
 export interface TextCodec {
@@ -109,39 +111,35 @@ export function generate(
   const useCache = options.useCache ?? true;
   const out: number[] = [];
   let stoppedBy: Generation["stoppedBy"] = "max-tokens";
-  let cache: KVCache | undefined;
+  // With the cache: the prompt once, then one recorded step per token (model/decoder.ts).
+  const decoder = useCache
+    ? new Decoder(model, cacheCapacity(promptIds.length + maxNew, window), { xla: maxNew >= XLA_FROM_NEW_TOKENS })
+    : undefined;
   try {
-    let feed = promptIds;
     while (out.length < maxNew) {
       if (promptIds.length + out.length > window) {
         stoppedBy = "context-window";
         break;
       }
-      const row = tf.tidy(() => {
-        let logits: tf.Tensor3D;
-        if (useCache) {
-          const step = model.forwardWithCache(tf.tensor2d([feed], [1, feed.length], "int32"), cache);
-          GPT.disposeCache(cache);
-          cache = step.cache;
-          for (const l of cache.layers) {
-            tf.keep(l.k);
-            tf.keep(l.v);
-          }
-          logits = step.logits;
-        } else {
-          const all = [...promptIds, ...out];
-          logits = model.forward(tf.tensor2d([all], [1, all.length], "int32"));
-        }
+      const last = tf.tidy(() => {
+        if (decoder)
+          return out.length === 0
+            ? decoder.prefill([promptIds])
+            : decoder.step([out[out.length - 1]], [promptIds.length + out.length - 1]); // (1, V)
+        const all = [...promptIds, ...out];
+        const logits = model.forward(tf.tensor2d([all], [1, all.length], "int32"));
         const T = logits.shape[1];
-        return logits.slice([0, T - 1, 0], [1, 1, -1]).dataSync() as Float32Array; // (V) for the last position
+        return logits.slice([0, T - 1, 0], [1, 1, -1]); // (1, 1, V): the last position
       });
+      // Read outside tf.tidy: tidy walks whatever its function returns, element by element for an array.
+      const row = last.dataSync() as Float32Array; // (V)
+      last.dispose();
       const next = pickToken(row, options, rng);
       if (stopIds.has(next)) {
         stoppedBy = "eos";
         break;
       }
       out.push(next);
-      feed = [next];
       if (options.stopStrings?.length) {
         const text = codec.decode(out);
         if (options.stopStrings.some((s) => text.includes(s))) {
@@ -151,7 +149,7 @@ export function generate(
       }
     }
   } finally {
-    GPT.disposeCache(cache);
+    decoder?.dispose();
   }
   let text = codec.decode(out);
   if (stoppedBy === "stop-string") {

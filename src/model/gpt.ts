@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../runtime/random";
 import { countParameters, gptConfig, type GPTConfig } from "./config";
+import { releaseDecodeSteps } from "./decoder";
 import { causalMask, geluNew, layerNorm, linear, outputProjection } from "./layers";
 
 /** Keys and values of the tokens seen so far, per layer: k, v are (B, H, Tpast, headDim). */
@@ -165,7 +166,7 @@ export class GPT {
    * Token ids (B, T) int32 -> logits (B, T, vocabSize). T may be at most blockSize.
    */
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    return tf.tidy(() => this.run(ids, undefined, options, false).logits);
+    return tf.tidy(() => this.run(ids, undefined, options, false).logits as tf.Tensor3D);
   }
 
   /**
@@ -176,12 +177,31 @@ export class GPT {
   forwardWithCache(ids: tf.Tensor2D, cache?: KVCache): { logits: tf.Tensor3D; cache: KVCache } {
     const out = tf.tidy(() => {
       const r = this.run(ids, cache, {}, true);
-      return { logits: r.logits, layers: r.layers! };
+      return { logits: r.logits as tf.Tensor3D, layers: r.layers! };
     });
     return { logits: out.logits, cache: { layers: out.layers, length: (cache?.length ?? 0) + ids.shape[1] } };
   }
 
-  private run(ids: tf.Tensor2D, past: KVCache | undefined, options: ForwardOptions, keepCache: boolean) {
+  /**
+   * The prompt pass of decoding (model/decoder.ts): logits (n, V) only at the positions `picks`
+   * (flat indices b * T + t into the (B, T) input; one per row, its last prompt token), and the keys
+   * and values of every position. The output layer runs on n rows instead of B * T.
+   */
+  prefill(ids: tf.Tensor2D, picks: tf.Tensor1D): { logits: tf.Tensor2D; cache: KVCache } {
+    const out = tf.tidy(() => {
+      const r = this.run(ids, undefined, {}, true, picks);
+      return { logits: r.logits as tf.Tensor, layers: r.layers! };
+    });
+    return { logits: out.logits as tf.Tensor2D, cache: { layers: out.layers, length: ids.shape[1] } };
+  }
+
+  private run(
+    ids: tf.Tensor2D,
+    past: KVCache | undefined,
+    options: ForwardOptions,
+    keepCache: boolean,
+    picks?: tf.Tensor1D,
+  ) {
     const [B, T] = ids.shape;
     const { blockSize, nEmbd: C, nHead: H, nLayer, layerNormEpsilon: eps, vocabSize: V } = this.config;
     const P = past?.length ?? 0; // positions already processed
@@ -234,11 +254,9 @@ export class GPT {
     }
     x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
     const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
-    const logits = tf.reshape(outputProjection(tf.reshape(x, [B * T, C]) as tf.Tensor2D, head as tf.Tensor2D), [
-      B,
-      T,
-      V,
-    ]) as tf.Tensor3D; // (B, T, V)
+    const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
+    if (picks) return { logits: outputProjection(tf.gather(rows, picks), head as tf.Tensor2D) as tf.Tensor, layers }; // (n, V)
+    const logits = tf.reshape(outputProjection(rows, head as tf.Tensor2D), [B, T, V]); // (B, T, V)
     return { logits, layers: keepCache ? layers : undefined };
   }
 
@@ -248,6 +266,7 @@ export class GPT {
   }
 
   dispose(): void {
+    releaseDecodeSteps(this);
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }

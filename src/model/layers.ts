@@ -1,5 +1,6 @@
 // The building blocks of a GPT-2 block, as plain functions of tensors.
 import * as tf from "@tensorflow/tfjs";
+import { matMul2D } from "../runtime/matmul";
 
 /** tf.customGrad's callback receives the inputs, then the function that saves tensors for the backward pass. */
 type CustomArgs = (tf.Tensor | tf.GradSaveFunc)[];
@@ -90,14 +91,14 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const [rows, w, b] = args.slice(0, -1) as tf.Tensor2D[];
       save([rows, w]);
-      const product = tf.matMul(rows, w); // (N, out)
+      const product = matMul2D(rows, w); // (N, out)
       return {
         value: b ? tf.add(product, b) : product,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [xs, ws] = saved as tf.Tensor2D[];
           const dOut = dy as tf.Tensor2D; // (N, out)
-          const dx = tf.matMul(dOut, ws, false, true); // (N, in)
-          const dw = tf.matMul(xs, dOut, true, false); // (in, out)
+          const dx = matMul2D(dOut, ws, false, true); // (N, in)
+          const dw = matMul2D(xs, dOut, true, false); // (in, out)
           return b ? [dx, dw, tf.sum(dOut, 0)] : [dx, dw];
         },
       };
@@ -124,14 +125,14 @@ export function outputProjection(x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor
     const [input, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([input, w]);
     return {
-      value: tf.matMul(input, w, false, true) as tf.Tensor, // (N, V)
+      value: matMul2D(input, w, false, true) as tf.Tensor, // (N, V)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
         const dlogits = dy as tf.Tensor2D;
-        const dx = tf.matMul(dlogits, ws); // (N, V) . (V, C) -> (N, C)
+        const dx = matMul2D(dlogits, ws); // (N, V) . (V, C) -> (N, C)
         const dw = transposedOrder
-          ? tf.transpose(tf.matMul(xs, dlogits, true, false))
-          : tf.matMul(dlogits, xs, true, false); // (V, C)
+          ? tf.transpose(matMul2D(xs, dlogits, true, false))
+          : matMul2D(dlogits, xs, true, false); // (V, C)
         return [dx, dw];
       },
     };

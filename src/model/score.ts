@@ -68,11 +68,13 @@ export function scoreChoicesBatch(
     const flatIndex = batch.flatMap((r, bi) =>
       Array.from({ length: T }, (_, t) => (bi * T + t) * V + (ids[bi][t + 1] ?? 0)),
     );
-    const logProbs = tf.tidy(() => {
+    const logProbTensor = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(ids, [batch.length, T], "int32")); // (B, T, V)
       const picked = tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(flatIndex, "int32")); // (B*T)
-      return tf.sub(picked, tf.reshape(tf.logSumExp(logits, -1), [-1])).dataSync(); // log p(next token), (B*T)
+      return tf.sub(picked, tf.reshape(tf.logSumExp(logits, -1), [-1])); // log p(next token), (B*T)
     });
+    const logProbs = logProbTensor.dataSync(); // read outside tidy, which would walk a returned array
+    logProbTensor.dispose();
     batch.forEach((r, bi) => {
       let sum = 0;
       for (let t = r.start - 1; t < r.ids.length - 1; t++) sum += logProbs[bi * T + t];

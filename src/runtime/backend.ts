@@ -84,6 +84,9 @@ function loadNative(): string {
   // they are on there (as TensorFlow itself chooses today). On AVX2-only CPUs TensorFlow leaves them
   // off and nothing measured here says otherwise. A value the learner set wins.
   if (cpuFlags().includes("avx512f")) process.env.TF_ENABLE_ONEDNN_OPTS ??= "1";
+  // Functions compiled with XLA (runtime/graph-function.ts) keep their compiled code here, so a
+  // compile (about a second per function and shape) happens once per machine, not once per process.
+  process.env.TF_XLA_FLAGS ??= `--tf_xla_persistent_cache_directory=${projectPath(".workbook", "xla-cache")}`;
   // The GPU build is preferred where it is installed (see README, "GPU"); it cannot be tested here.
   const pkg = isInstalled("@tensorflow/tfjs-node-gpu") ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
   try {

@@ -43,8 +43,18 @@ interface NodeBackend {
 }
 
 export interface RecordOptions {
-  /** Compile the function with XLA (as tf.function(jit_compile=True)): fused loops, a compile on first call. */
+  /**
+   * Compile the function with XLA (as tf.function(jit_compile=True)): elementwise chains fused into
+   * single loops, at the price of a compile on the first call (about a second; kept on disk by
+   * initBackend, so once per machine and shape). WORKBOOK_XLA=1 or 0 overrides it for every function.
+   */
   xla?: boolean;
+}
+
+/** Whether a function recorded with these options is compiled with XLA (WORKBOOK_XLA=1/0 decides for all). */
+export function usesXla(options: RecordOptions = {}): boolean {
+  const forced = process.env.WORKBOOK_XLA;
+  return forced === "1" ? true : forced === "0" ? false : (options.xla ?? false);
 }
 
 /** Why graph functions are off here, or undefined when they are available. */
@@ -87,9 +97,9 @@ export class RecordedFunction {
 
   call(args: tf.Tensor[]): tf.Tensor[] {
     // Inside another function's recording, run the ops so that they are recorded there.
-    if (recording || this.failure !== undefined) return this.eager(args);
+    if (recording || this.failure !== undefined || graphFunctionsUnavailableReason() !== undefined)
+      return this.eager(args);
     if (this.name !== undefined) return this.replay(args);
-    if (graphFunctionsUnavailableReason() !== undefined) return this.eager(args);
     try {
       return this.record(args);
     } catch (err) {
@@ -157,7 +167,7 @@ export class RecordedFunction {
       backend.binding = real;
       recording = false;
     }
-    this.captured = real.graphEnd(name, argIds, outputIds, this.options.xla ?? false);
+    this.captured = real.graphEnd(name, argIds, outputIds, usesXla(this.options));
     this.name = name;
     // Every result comes from the function, the first one too: a graph may round differently from
     // the eager ops (fused kernels), and a run must not depend on which call happened to record

@@ -148,11 +148,15 @@ export class AdamW {
     const b2 = tf.scalar(beta2),
       oneMinusB2 = tf.scalar(1 - beta2);
 
-    // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one.
-    const vectors = g0.filter((g) => g.rank === 1);
-    const parts = g0.filter((g) => g.rank !== 1);
-    if (vectors.length > 0) parts.push(vectors.length === 1 ? vectors[0] : tf.concat(vectors));
-    const norm = parts.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(parts.map((g) => tf.sum(tf.square(g)))));
+    // Sums of squares per tensor, the vectors (biases, layer-norm gains) concatenated into one. Each
+    // square is freed as soon as it is summed: op by op, they would otherwise all be alive at once.
+    const norm = tf.tidy(() => {
+      const vectors = g0.filter((g) => g.rank === 1);
+      const parts = g0.filter((g) => g.rank !== 1);
+      if (vectors.length > 0) parts.push(vectors.length === 1 ? vectors[0] : tf.concat(vectors));
+      if (parts.length === 0) return tf.scalar(0);
+      return tf.sqrt(tf.addN(parts.map((g) => tf.tidy(() => tf.sum(tf.square(g))))));
+    });
     // clip_grad_norm_: scale by min(1, maxNorm / (norm + 1e-6)).
     const scale = clip ? tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) : undefined;
     const grads = scale ? g0.map((g) => tf.mul(g, scale)) : g0;

@@ -90,6 +90,14 @@ export interface BatchOptions {
   bucketByLength?: boolean;
   /** Token used for padding (any id: padded positions are masked out and never attended to). Default 0. */
   padId?: number;
+  /**
+   * Pad each batch to a multiple of this many positions (default 1: to its longest example), at most
+   * to maxLength. Fewer distinct batch shapes mean fewer recordings of the training step
+   * (runtime/graph-function.ts records one per shape); the extra positions are masked out.
+   */
+  padToMultipleOf?: number;
+  /** The longest a batch may be padded to (the model's context window). */
+  maxLength?: number;
 }
 
 /**
@@ -98,9 +106,11 @@ export interface BatchOptions {
  * sorted by length and cut into batches, and the batches are shuffled again.
  */
 export function epochBatches(examples: readonly TokenizedExample[], options: BatchOptions): Batch[] {
-  const { batchSize, padId = 0 } = options;
+  const { batchSize, padId = 0, padToMultipleOf = 1, maxLength = Infinity } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`epochBatches: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!Number.isInteger(padToMultipleOf) || padToMultipleOf < 1)
+    throw new Error(`epochBatches: padToMultipleOf must be a positive integer, got ${padToMultipleOf}.`);
   const rng = new SeededRandom(options.seed).fork(`epoch/${options.epoch}`);
   let order = rng.shuffle(examples.map((_, i) => i));
   const groups: number[][] = [];
@@ -117,7 +127,8 @@ export function epochBatches(examples: readonly TokenizedExample[], options: Bat
   for (let b = 0; b < order.length; b += batchSize) groups.push(order.slice(b, b + batchSize));
   const shuffledGroups = (options.bucketByLength ?? true) ? rng.shuffle(groups) : groups;
   return shuffledGroups.map((indices) => {
-    const T = Math.max(...indices.map((i) => examples[i].inputIds.length));
+    const longest = Math.max(...indices.map((i) => examples[i].inputIds.length));
+    const T = Math.max(longest, Math.min(maxLength, Math.ceil(longest / padToMultipleOf) * padToMultipleOf));
     const pad = (row: number[], value: number) => [...row, ...new Array(T - row.length).fill(value)];
     return {
       inputIds: indices.map((i) => pad(examples[i].inputIds, padId)),

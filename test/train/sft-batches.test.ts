@@ -97,4 +97,23 @@ describe("fine-tuning batches", () => {
     const plain = epochBatches(data, { batchSize: 8, seed: 1, epoch: 2, bucketByLength: false });
     assert.ok(padding(a) < padding(plain) / 3, `padding ${padding(a)} with buckets vs ${padding(plain)} without`);
   });
+
+  it("pads to a multiple of padToMultipleOf, never past maxLength, with the extra positions masked out", () => {
+    const plain = epochBatches(data, { batchSize: 8, seed: 1, epoch: 0 });
+    const rounded = epochBatches(data, { batchSize: 8, seed: 1, epoch: 0, padToMultipleOf: 16, maxLength: 40 });
+    assert.deepEqual(
+      rounded.map((b) => b.indices),
+      plain.map((b) => b.indices),
+    );
+    rounded.forEach((b, i) => {
+      const longest = plain[i].inputIds[0].length;
+      const T = b.inputIds[0].length;
+      assert.equal(T, Math.max(longest, Math.min(40, Math.ceil(longest / 16) * 16)), `batch ${i}`);
+      b.lossMask.forEach((row, r) =>
+        assert.deepEqual(row, [...plain[i].lossMask[r], ...new Array(T - longest).fill(0)]),
+      );
+    });
+    assert.ok(new Set(rounded.map((b) => b.inputIds[0].length)).size <= 4);
+    assert.throws(() => epochBatches(data, { batchSize: 8, seed: 1, epoch: 0, padToMultipleOf: 0 }), /padToMultipleOf/);
+  });
 });
