@@ -1,6 +1,6 @@
 // The building blocks of a GPT-2 block, as plain functions of tensors.
 import * as tf from "@tensorflow/tfjs";
-import { matMul2D } from "../runtime/matmul";
+import { biasAdd, matMul2D } from "../runtime/matmul";
 
 /** tf.customGrad's callback receives the inputs, then the function that saves tensors for the backward pass. */
 type CustomArgs = (tf.Tensor | tf.GradSaveFunc)[];
@@ -93,7 +93,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
       save([rows, w]);
       const product = matMul2D(rows, w); // (N, out)
       return {
-        value: b ? tf.add(product, b) : product,
+        value: b ? biasAdd(product, b as unknown as tf.Tensor1D) : product,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [xs, ws] = saved as tf.Tensor2D[];
           const dOut = dy as tf.Tensor2D; // (N, out)
