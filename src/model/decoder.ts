@@ -12,12 +12,9 @@
 // its own slot and sees only slots up to its own position, so pads after its prompt are never seen
 // and are overwritten as it grows. The prompts go through GPT.prefill once, recorded the same way.
 import * as tf from "@tensorflow/tfjs";
-import { RecordedFunction, usesXla, type RecordOptions } from "../runtime/graph-function";
+import { recordedFor } from "../runtime/graph-function";
 import type { GPT } from "./gpt";
 import { geluNew, layerNorm, linear, outputProjection } from "./layers";
-
-/** Recorded steps per model and (batch, capacity): a model's generations share them. */
-const recordedSteps = new WeakMap<GPT, Map<string, RecordedFunction>>();
 
 /**
  * Generations of at least this many new tokens compile their decoding step with XLA: its compile
@@ -28,12 +25,6 @@ export const XLA_FROM_NEW_TOKENS = 32;
 /** Capacity for sequences of up to `needed` positions: rounded up to a multiple of 32, at most the window. */
 export function cacheCapacity(needed: number, window: number): number {
   return Math.min(window, Math.ceil(needed / 32) * 32);
-}
-
-/** Releases the recorded steps of a model (GPT.dispose calls it). */
-export function releaseDecodeSteps(model: GPT): void {
-  for (const fn of recordedSteps.get(model)?.values() ?? []) fn.dispose();
-  recordedSteps.delete(model);
 }
 
 export class Decoder {
@@ -78,7 +69,7 @@ export class Decoder {
       prompts.map((p, b) => b * T + p.length - 1),
       "int32",
     ); // each row's last prompt token, as a flat index into (B * T)
-    const [logits, ...cache] = this.recorded(`prefill-${B}x${T}x${this.capacity}`, (args) =>
+    const [logits, ...cache] = recordedFor(this.model, `prefill-${B}x${T}x${this.capacity}`, (args) =>
       this.prefillMath(args),
     ).call([ids, picks, ...this.weights()]);
     tf.dispose([ids, picks]);
@@ -113,7 +104,8 @@ export class Decoder {
       throw new Error(`Decoder.step: positions must be in [0, ${this.capacity}), got ${positions.join(", ")}.`);
     const ids = tf.tensor2d([...tokens], [B, 1], "int32");
     const at = tf.tensor1d([...positions], "int32");
-    const [logits, ...cache] = this.recorded(
+    const [logits, ...cache] = recordedFor(
+      this.model,
       `decode-step-${B}x${this.capacity}`,
       (args) => this.stepMath(args),
       this.options,
@@ -143,23 +135,6 @@ export class Decoder {
   /** The weights, in the order the recorded functions take them. */
   private weights(): tf.Tensor[] {
     return this.names.map((n) => this.model.params.get(n)!);
-  }
-
-  /** The model's recorded function `key`, recorded from `body` on first use. */
-  private recorded(
-    key: string,
-    body: (args: tf.Tensor[]) => tf.Tensor[],
-    options: RecordOptions = {},
-  ): RecordedFunction {
-    let fns = recordedSteps.get(this.model);
-    if (!fns) recordedSteps.set(this.model, (fns = new Map()));
-    const xla = usesXla(options);
-    let fn = fns.get(`${key}/${xla}`);
-    if (!fn) {
-      fn = new RecordedFunction(key, body, { xla });
-      fns.set(`${key}/${xla}`, fn);
-    }
-    return fn;
   }
 
   /**

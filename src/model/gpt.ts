@@ -6,9 +6,9 @@
 // ("transformer.h.0.attn.c_attn.weight", ...), in its Conv1D layout (in, out), so checkpoints map
 // one to one.
 import * as tf from "@tensorflow/tfjs";
+import { releaseRecorded } from "../runtime/graph-function";
 import { SeededRandom } from "../runtime/random";
 import { countParameters, gptConfig, type GPTConfig } from "./config";
-import { releaseDecodeSteps } from "./decoder";
 import { causalMask, geluNew, layerNorm, linear, outputProjection } from "./layers";
 
 /** Keys and values of the tokens seen so far, per layer: k, v are (B, H, Tpast, headDim). */
@@ -266,7 +266,7 @@ export class GPT {
   }
 
   dispose(): void {
-    releaseDecodeSteps(this);
+    releaseRecorded(this); // its decoding steps and losses, recorded as TensorFlow functions
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }

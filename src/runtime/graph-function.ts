@@ -216,3 +216,33 @@ export class ShapeKeyedFunction {
     this.byShape.clear();
   }
 }
+
+/** Recorded functions that belong to an object (a model's decoding steps, its loss per batch shape). */
+const owned = new WeakMap<object, Map<string, RecordedFunction>>();
+
+/**
+ * The function `key` of `owner`, recorded from `body` on first use and kept for the owner's later
+ * calls. releaseRecorded(owner) frees them (GPT.dispose does, for a model's).
+ */
+export function recordedFor(
+  owner: object,
+  key: string,
+  body: (args: tf.Tensor[]) => tf.Tensor[],
+  options: RecordOptions = {},
+): RecordedFunction {
+  let fns = owned.get(owner);
+  if (!fns) owned.set(owner, (fns = new Map()));
+  const fullKey = `${key}/xla=${usesXla(options)}`;
+  let fn = fns.get(fullKey);
+  if (!fn) {
+    fn = new RecordedFunction(key, body, { xla: usesXla(options) });
+    fns.set(fullKey, fn);
+  }
+  return fn;
+}
+
+/** Frees the functions recorded for `owner`. */
+export function releaseRecorded(owner: object): void {
+  for (const fn of owned.get(owner)?.values() ?? []) fn.dispose();
+  owned.delete(owner);
+}

@@ -22,8 +22,7 @@ import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
 import { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
 import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
-import { nextTokenLoss } from "./loss";
-import { LossGradients } from "./gradients";
+import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
@@ -212,17 +211,21 @@ export function maskedValidationLoss(
 ): number {
   let total = 0;
   let count = 0;
-  for (const batch of epochBatches(examples, { batchSize, seed: 0, epoch: 0, bucketByLength: false, padId })) {
+  const batches = epochBatches(examples, {
+    batchSize,
+    seed: 0,
+    epoch: 0,
+    bucketByLength: false,
+    padId,
+    padToMultipleOf: PAD_TO_MULTIPLE_OF,
+    maxLength: model.config.blockSize,
+  });
+  for (const batch of batches) {
     const n = supervisedTokens(batch);
-    total +=
-      tf.tidy(
-        () =>
-          nextTokenLoss(
-            model,
-            tf.tensor2d(batch.inputIds, undefined, "int32"),
-            tf.tensor2d(batch.lossMask),
-          ).dataSync()[0],
-      ) * n;
+    const ids = tf.tensor2d(batch.inputIds, undefined, "int32");
+    const mask = tf.tensor2d(batch.lossMask);
+    total += evaluationLoss(model, ids, mask) * n;
+    tf.dispose([ids, mask]);
     count += n;
   }
   return count === 0 ? NaN : total / count;

@@ -6,7 +6,7 @@
 // recording would freeze them, so the step then always runs op by op.
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "../model/gpt";
-import { ShapeKeyedFunction } from "../runtime/graph-function";
+import { recordedFor, ShapeKeyedFunction } from "../runtime/graph-function";
 import { nextTokenLoss } from "./loss";
 
 export class LossGradients {
@@ -57,4 +57,20 @@ export class LossGradients {
   dispose(): void {
     this.recorded.dispose();
   }
+}
+
+/**
+ * The mean next-token loss of a batch without gradients (validation), as a number. Recorded per
+ * batch shape on the model (runtime/graph-function.ts): a validation set evaluated again and again
+ * replays the same few functions. ids: (B, T) int32, lossMask: (B, T).
+ */
+export function evaluationLoss(model: GPT, ids: tf.Tensor2D, lossMask: tf.Tensor2D): number {
+  const names = [...model.params.keys()];
+  const [B, T] = ids.shape;
+  const [loss] = recordedFor(model, `loss-${B}x${T}`, ([i, m]) => [
+    nextTokenLoss(model, i as tf.Tensor2D, m as tf.Tensor2D),
+  ]).call([ids, lossMask, ...names.map((n) => model.params.get(n)!)]);
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
 }

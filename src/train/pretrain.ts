@@ -12,8 +12,7 @@ import { DEFAULT_GPT_CONFIG, gptConfig, type GPTConfig } from "../model/config";
 import { loadCheckpoint } from "../model/checkpoint";
 import { generate, type TextCodec } from "../model/generate";
 import { GPT } from "../model/gpt";
-import { nextTokenLoss } from "./loss";
-import { LossGradients } from "./gradients";
+import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW, learningRateAt } from "./optimizer";
 import { fixedWindows, randomWindows } from "./token-stream";
 import { readResumableRun, restoreOptimizer, saveResumable } from "./resumable";
@@ -170,14 +169,14 @@ export function validationLoss(model: GPT, windows: Int32Array[], batchSize: num
   for (let i = 0; i < windows.length; i += batchSize) {
     const batch = windows.slice(i, i + batchSize);
     const T = batch[0].length;
-    total += tf.tidy(() => {
-      const ids = tf.tensor2d(
-        Array.from(batch, (w) => Array.from(w)),
-        [batch.length, T],
-        "int32",
-      );
-      return nextTokenLoss(model, ids, tf.ones([batch.length, T]) as tf.Tensor2D).dataSync()[0] * batch.length;
-    });
+    const ids = tf.tensor2d(
+      Array.from(batch, (w) => Array.from(w)),
+      [batch.length, T],
+      "int32",
+    );
+    const mask = tf.ones([batch.length, T]) as tf.Tensor2D;
+    total += evaluationLoss(model, ids, mask) * batch.length;
+    tf.dispose([ids, mask]);
   }
   return total / windows.length;
 }
