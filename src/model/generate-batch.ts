@@ -11,7 +11,7 @@
 //   const outs = generateBatch(model, tokenizer, prompts, { maxNewTokens: 3 });
 //   // [{ ids: [1432], text: " positive", stoppedBy: "eos", promptTokens: 17 }, ...]
 import * as tf from "@tensorflow/tfjs";
-import { cacheCapacity, Decoder, XLA_FROM_NEW_TOKENS } from "./decoder";
+import { Decoder } from "./decoder";
 import type { GPT } from "./gpt";
 import type { Generation, TextCodec } from "./generate";
 
@@ -65,7 +65,7 @@ export function generateBatch(
     // Every row stays in the batch until the chunk ends (a finished row's steps are ignored): the
     // batch keeps one shape, so one recorded decoding step serves the whole chunk.
     const longest = Math.max(...rows.map((r) => r.ids.length));
-    const decoder = new Decoder(model, cacheCapacity(longest + maxNew, window), { xla: maxNew >= XLA_FROM_NEW_TOKENS });
+    const decoder = Decoder.forGeneration(model, longest, maxNew);
     try {
       for (let step = 0; step < maxNew; step++) {
         for (const r of rows) {

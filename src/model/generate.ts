@@ -1,12 +1,12 @@
 // Text generation: greedy or sampled decoding with a key/value cache.
 //
 // Each step feeds only the newest token and reuses the keys and values of the earlier ones
-// (model/decoder.ts: the prompt through GPT.forwardWithCache, then one recorded step per token),
+// (model/decoder.ts: the prompt through GPT.prefill, then one recorded step per token),
 // so a step costs O(T) instead of re-running the whole sequence. With
 // useCache: false every step re-runs the full sequence: slower, same tokens (the tests check it).
 import * as tf from "@tensorflow/tfjs";
 import { SeededRandom } from "../runtime/random";
-import { cacheCapacity, Decoder, XLA_FROM_NEW_TOKENS } from "./decoder";
+import { Decoder } from "./decoder";
 import type { GPT } from "./gpt";
 
 /** What generation needs from a tokenizer (BPETokenizer has all of it). */
@@ -112,9 +112,7 @@ export function generate(
   const out: number[] = [];
   let stoppedBy: Generation["stoppedBy"] = "max-tokens";
   // With the cache: the prompt once, then one recorded step per token (model/decoder.ts).
-  const decoder = useCache
-    ? new Decoder(model, cacheCapacity(promptIds.length + maxNew, window), { xla: maxNew >= XLA_FROM_NEW_TOKENS })
-    : undefined;
+  const decoder = useCache ? Decoder.forGeneration(model, promptIds.length, maxNew) : undefined;
   try {
     while (out.length < maxNew) {
       if (promptIds.length + out.length > window) {

@@ -11,12 +11,15 @@ import { SeededRandom } from "../runtime/random";
 import { countParameters, gptConfig, type GPTConfig } from "./config";
 import { causalMask, geluNew, layerNorm, linear, outputProjection } from "./layers";
 
-/** Keys and values of the tokens seen so far, per layer: k, v are (B, H, Tpast, headDim). */
-export interface KVCache {
-  layers: { k: tf.Tensor4D; v: tf.Tensor4D }[];
-  /** Number of positions already in the cache (Tpast). */
-  length: number;
-}
+/** Keys and values of a pass, per layer: k, v are (B, H, T, headDim). */
+export type LayerCache = { k: tf.Tensor4D; v: tf.Tensor4D }[];
+
+/**
+ * How a block attends: given layer i's queries, keys and values of the input tokens, each
+ * (B, H, T, hd), the attended values (B, H, T, hd). Causal over the input in GPT.forward; over a
+ * cache of earlier tokens in model/decoder.ts.
+ */
+export type Attention = (layer: number, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
 
 export interface ForwardOptions {
   /** Apply dropout (only matters when config.dropout > 0). Default false. */
@@ -166,20 +169,7 @@ export class GPT {
    * Token ids (B, T) int32 -> logits (B, T, vocabSize). T may be at most blockSize.
    */
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    return tf.tidy(() => this.run(ids, undefined, options, false).logits as tf.Tensor3D);
-  }
-
-  /**
-   * For generation: runs only the new tokens (B, t), attending to the cached keys and values of
-   * earlier ones, and returns their logits (B, t, V) with the cache extended by t positions.
-   * The caller owns the returned cache and disposes it (disposeCache) when done.
-   */
-  forwardWithCache(ids: tf.Tensor2D, cache?: KVCache): { logits: tf.Tensor3D; cache: KVCache } {
-    const out = tf.tidy(() => {
-      const r = this.run(ids, cache, {}, true);
-      return { logits: r.logits as tf.Tensor3D, layers: r.layers! };
-    });
-    return { logits: out.logits, cache: { layers: out.layers, length: (cache?.length ?? 0) + ids.shape[1] } };
+    return tf.tidy(() => this.run(ids, options).logits as tf.Tensor3D);
   }
 
   /**
@@ -187,62 +177,29 @@ export class GPT {
    * (flat indices b * T + t into the (B, T) input; one per row, its last prompt token), and the keys
    * and values of every position. The output layer runs on n rows instead of B * T.
    */
-  prefill(ids: tf.Tensor2D, picks: tf.Tensor1D): { logits: tf.Tensor2D; cache: KVCache } {
+  prefill(ids: tf.Tensor2D, picks: tf.Tensor1D): { logits: tf.Tensor2D; layers: LayerCache } {
     const out = tf.tidy(() => {
-      const r = this.run(ids, undefined, {}, true, picks);
-      return { logits: r.logits as tf.Tensor, layers: r.layers! };
+      const r = this.run(ids, {}, picks);
+      return { logits: r.logits, layers: r.layers };
     });
-    return { logits: out.logits as tf.Tensor2D, cache: { layers: out.layers, length: ids.shape[1] } };
+    return { logits: out.logits as tf.Tensor2D, layers: out.layers };
   }
 
-  private run(
-    ids: tf.Tensor2D,
-    past: KVCache | undefined,
-    options: ForwardOptions,
-    keepCache: boolean,
-    picks?: tf.Tensor1D,
-  ) {
-    const [B, T] = ids.shape;
-    const { blockSize, nEmbd: C, nHead: H, nLayer, layerNormEpsilon: eps, vocabSize: V } = this.config;
-    const P = past?.length ?? 0; // positions already processed
-    if (P + T > blockSize) {
-      throw new Error(
-        `GPT: the input has ${P + T} tokens but the context window is ${blockSize}; shorten or truncate the input.`,
-      );
-    }
-    const training = (options.training ?? false) && this.config.dropout > 0;
-    const seeds = new SeededRandom(options.dropoutSeed ?? 0);
-    const drop = (x: tf.Tensor) => (training ? tf.dropout(x, this.config.dropout, undefined, seeds.tfSeed()) : x);
+  /**
+   * The transformer blocks and the final layer norm over embeddings x (B, T, C) -> (B, T, C), each
+   * block's attention computed by `attend`. `drop` applies dropout where training asks for it.
+   */
+  blocks(x: tf.Tensor, attend: Attention, drop: (t: tf.Tensor) => tf.Tensor = (t) => t): tf.Tensor {
+    const [B, T, C] = x.shape;
+    const { nHead: H, nLayer, layerNormEpsilon: eps } = this.config;
     const hd = C / H;
-    const positions = tf.range(P, P + T, 1, "int32"); // (T)
-    let x = tf.add(
-      tf.gather(this.param("transformer.wte.weight"), ids),
-      tf.gather(this.param("transformer.wpe.weight"), positions),
-    ); // (B, T, C)
-    x = drop(x);
-    // (T, P+T) additive mask: query i (absolute position P+i) sees keys 0..P+i. A single new token
-    // sees everything in the cache, so it needs no mask (the common case while generating).
-    const mask =
-      P === 0
-        ? causalMask(T)
-        : T === 1
-          ? undefined
-          : tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, P + T]), -1, P)), -1e9);
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // (B, T, C) -> (B, H, T, hd)
-    const layers: { k: tf.Tensor4D; v: tf.Tensor4D }[] = [];
     for (let i = 0; i < nLayer; i++) {
       const p = `transformer.h.${i}`;
       const h1 = layerNorm(x, this.param(`${p}.ln_1.weight`), this.param(`${p}.ln_1.bias`), eps);
       const qkv = linear(h1, this.param(`${p}.attn.c_attn.weight`), this.param(`${p}.attn.c_attn.bias`)); // (B, T, 3C)
-      const [q, kNew, vNew] = tf.split(qkv, 3, -1).map(heads); // each (B, H, T, hd)
-      const k = past ? tf.concat([past.layers[i].k, kNew], 2) : kNew; // (B, H, P+T, hd)
-      const v = past ? tf.concat([past.layers[i].v, vNew], 2) : vNew;
-      if (keepCache) layers.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
-      // Scale q (B, H, T, hd) rather than the scores (B, H, T, P+T): the same product, a smaller tensor to scale.
-      const scaled = tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true); // (B, H, T, P+T)
-      const scores = mask ? tf.add(scaled, mask) : scaled;
-      const weights = drop(tf.softmax(scores, -1));
-      const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
+      const [q, k, v] = tf.split(qkv, 3, -1).map(heads); // each (B, H, T, hd)
+      const attended = tf.reshape(tf.transpose(attend(i, q, k, v), [0, 2, 1, 3]), [B, T, C]); // (B, T, C)
       x = tf.add(x, drop(linear(attended, this.param(`${p}.attn.c_proj.weight`), this.param(`${p}.attn.c_proj.bias`))));
       const h2 = layerNorm(x, this.param(`${p}.ln_2.weight`), this.param(`${p}.ln_2.bias`), eps);
       const mlp = linear(
@@ -252,17 +209,50 @@ export class GPT {
       );
       x = tf.add(x, drop(mlp));
     }
-    x = layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
-    const head = this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight"); // (V, C)
-    const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
-    if (picks) return { logits: outputProjection(tf.gather(rows, picks), head as tf.Tensor2D) as tf.Tensor, layers }; // (n, V)
-    const logits = tf.reshape(outputProjection(rows, head as tf.Tensor2D), [B, T, V]); // (B, T, V)
-    return { logits, layers: keepCache ? layers : undefined };
+    return layerNorm(x, this.param("transformer.ln_f.weight"), this.param("transformer.ln_f.bias"), eps);
   }
 
-  /** Frees a cache returned by forwardWithCache. */
-  static disposeCache(cache: KVCache | undefined): void {
-    if (cache) for (const l of cache.layers) tf.dispose([l.k, l.v]);
+  /** The output layer's weight (V, C): the token embedding when they are tied. */
+  outputWeight(): tf.Tensor2D {
+    return (
+      this.config.tieEmbeddings ? this.param("transformer.wte.weight") : this.param("lm_head.weight")
+    ) as tf.Tensor2D;
+  }
+
+  private run(ids: tf.Tensor2D, options: ForwardOptions, picks?: tf.Tensor1D) {
+    const [B, T] = ids.shape;
+    const { blockSize, nEmbd: C, nHead: H, vocabSize: V } = this.config;
+    if (T > blockSize) {
+      throw new Error(
+        `GPT: the input has ${T} tokens but the context window is ${blockSize}; shorten or truncate the input.`,
+      );
+    }
+    const training = (options.training ?? false) && this.config.dropout > 0;
+    const seeds = new SeededRandom(options.dropoutSeed ?? 0);
+    const drop = (x: tf.Tensor) => (training ? tf.dropout(x, this.config.dropout, undefined, seeds.tfSeed()) : x);
+    const hd = C / H;
+    const positions = tf.range(0, T, 1, "int32"); // (T)
+    const embedded = drop(
+      tf.add(
+        tf.gather(this.param("transformer.wte.weight"), ids),
+        tf.gather(this.param("transformer.wpe.weight"), positions),
+      ),
+    ); // (B, T, C)
+    const mask = causalMask(T); // (T, T) additive: query i sees keys 0..i
+    const layers: LayerCache = [];
+    const x = this.blocks(
+      embedded,
+      (_, q, k, v) => {
+        layers.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
+        // Scale q (B, H, T, hd) rather than the scores (B, H, T, T): the same product, a smaller tensor to scale.
+        const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)), k, false, true), mask); // (B, H, T, T)
+        return tf.matMul(drop(tf.softmax(scores, -1)), v); // (B, H, T, hd)
+      },
+      drop,
+    );
+    const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
+    if (picks) return { logits: outputProjection(tf.gather(rows, picks), this.outputWeight()) as tf.Tensor, layers }; // (n, V)
+    return { logits: tf.reshape(outputProjection(rows, this.outputWeight()), [B, T, V]), layers }; // (B, T, V)
   }
 
   dispose(): void {

@@ -18,8 +18,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { notify } from "../util/notices";
 
-/** What the patched tfjs-node addon adds to its binding (see kernel/native/graph_function.cc). */
+/** tfjs-node's binding: what the patched addon adds (kernel/native/graph_function.cc) and what it had. */
 interface GraphBinding {
+  TF_ATTR_TYPE: number;
+  TF_ATTR_BOOL: number;
+  TF_FLOAT: number;
   graphBegin(argIds: number[]): void;
   graphAddConst(id: number): void;
   graphAddOp(op: string, attrs: unknown[], inputIds: number[], outputIds: number[]): void;
@@ -35,11 +38,12 @@ interface TensorInfo {
   shape: number[];
   dtype: number;
 }
-/** The parts of tfjs-node's NodeJSKernelBackend used here. */
-interface NodeBackend {
+/** The parts of tfjs-node's NodeJSKernelBackend the workbook calls directly (here and runtime/matmul.ts). */
+export interface NodeBackend {
   binding: GraphBinding;
   getInputTensorIds(tensors: tf.Tensor[]): number[];
   createOutputTensor(info: TensorInfo): tf.Tensor;
+  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
 }
 
 export interface RecordOptions {
@@ -78,9 +82,8 @@ let recording = false;
  */
 export class RecordedFunction {
   private name: string | undefined;
-  /** Ops and constants recorded (0 before the first call, or when running eagerly). */
+  /** Ops recorded (0 before the first call, or when running eagerly). */
   recordedOps = 0;
-  recordedConstants = 0;
   /** Tensors from outside the arguments that the function keeps (a model's cached masks). */
   captured = 0;
 
@@ -149,7 +152,6 @@ export class RecordedFunction {
     recorder.createTensor = (shape, dtype, values) => {
       const id = real.createTensor(shape, dtype, values);
       real.graphAddConst(id);
-      this.recordedConstants += 1;
       return id;
     };
     real.graphBegin(argIds);
@@ -218,24 +220,25 @@ export class ShapeKeyedFunction {
 }
 
 /** Recorded functions that belong to an object (a model's decoding steps, its loss per batch shape). */
-const owned = new WeakMap<object, Map<string, RecordedFunction>>();
+const owned = new WeakMap<object, Map<string, ShapeKeyedFunction>>();
 
 /**
- * The function `key` of `owner`, recorded from `body` on first use and kept for the owner's later
- * calls. releaseRecorded(owner) frees them (GPT.dispose does, for a model's).
+ * The function `key` of `owner`, recorded from `body` per argument shape on first use and kept for
+ * the owner's later calls. releaseRecorded(owner) frees them (GPT.dispose does, for a model's).
  */
 export function recordedFor(
   owner: object,
   key: string,
   body: (args: tf.Tensor[]) => tf.Tensor[],
   options: RecordOptions = {},
-): RecordedFunction {
+): ShapeKeyedFunction {
   let fns = owned.get(owner);
   if (!fns) owned.set(owner, (fns = new Map()));
-  const fullKey = `${key}/xla=${usesXla(options)}`;
+  const xla = usesXla(options);
+  const fullKey = `${key}/xla=${xla}`;
   let fn = fns.get(fullKey);
   if (!fn) {
-    fn = new RecordedFunction(key, body, { xla: usesXla(options) });
+    fn = new ShapeKeyedFunction(key, body, { xla });
     fns.set(fullKey, fn);
   }
   return fn;

@@ -8,12 +8,7 @@
 // 5% faster steps with it than with tf.add. The layers whose gradients are written by hand
 // (model/layers.ts) call these. Other backends use tf.matMul and tf.add, the same arithmetic.
 import * as tf from "@tensorflow/tfjs";
-
-/** The parts of tfjs-node's backend used here. */
-interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
-}
+import type { NodeBackend } from "./graph-function";
 
 /** a (M, K) . b (K, N) -> (M, N), either side transposed first; float32. */
 export function matMul2D(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {

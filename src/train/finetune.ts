@@ -475,17 +475,17 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
 }
 
 /**
- * Loss and gradients of several micro-batches together, as if they were one batch: each micro-batch's
- * mean loss and gradients are weighted by its supervised tokens, so the result equals the loss of all
- * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
- */
-/**
  * Training batches are padded to a multiple of this many positions: a handful of batch shapes, each
  * recorded once as a TensorFlow function, instead of one per length (each recording costs about two
  * op-by-op steps). The padding is masked out; it costs a few percent more arithmetic.
  */
 export const PAD_TO_MULTIPLE_OF = 16;
 
+/**
+ * Loss and gradients of several micro-batches together, as if they were one batch: each micro-batch's
+ * mean loss and gradients are weighted by its supervised tokens, so the result equals the loss of all
+ * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
+ */
 export function accumulatedGradients(
   gradients: LossGradients,
   micro: readonly Batch[],

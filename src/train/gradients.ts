@@ -17,7 +17,7 @@ export class LossGradients {
 
   constructor(private readonly model: GPT) {
     this.names = [...model.params.keys()];
-    this.variables = this.names.map((n) => model.params.get(n)!);
+    this.variables = model.trainableVariables(); // in the order of params' keys
     // args = [ids (B, T) int32, lossMask (B, T), ...weights]; the weights are arguments (not read
     // from the model inside) so that each call sees the weights as they are now.
     this.recorded = new ShapeKeyedFunction("loss-and-gradients", ([ids, mask]) =>
@@ -65,11 +65,9 @@ export class LossGradients {
  * replays the same few functions. ids: (B, T) int32, lossMask: (B, T).
  */
 export function evaluationLoss(model: GPT, ids: tf.Tensor2D, lossMask: tf.Tensor2D): number {
-  const names = [...model.params.keys()];
-  const [B, T] = ids.shape;
-  const [loss] = recordedFor(model, `loss-${B}x${T}`, ([i, m]) => [
+  const [loss] = recordedFor(model, "loss", ([i, m]) => [
     nextTokenLoss(model, i as tf.Tensor2D, m as tf.Tensor2D),
-  ]).call([ids, lossMask, ...names.map((n) => model.params.get(n)!)]);
+  ]).call([ids, lossMask, ...model.trainableVariables()]);
   const value = loss.dataSync()[0];
   loss.dispose();
   return value;
