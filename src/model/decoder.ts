@@ -67,7 +67,8 @@ export class Decoder {
       prompts.map((p, b) => b * T + p.length - 1),
       "int32",
     ); // each row's last prompt token, as a flat index into (B * T)
-    // Keyed by capacity too: it sets the cache's padding, which no argument's shape shows.
+    // Keyed by capacity too: it sets the cache's padding, which no argument's shape shows. (The body
+    // is the first such decoder's; with the same model and capacity, any such decoder's is the same.)
     const [logits, ...cache] = recordedFor(this.model, `prefill-${this.capacity}`, (args) =>
       this.prefillMath(args),
     ).call([ids, picks, ...this.weights()]);
@@ -152,12 +153,14 @@ export class Decoder {
    */
   private stepMath(args: tf.Tensor[]): tf.Tensor[] {
     const { nEmbd: C, nHead: H, nLayer: L } = this.model.config;
-    const S = this.capacity;
     const hd = C / H;
     const [ids, positions] = args;
     const B = ids.shape[0];
     const pastK = args.slice(2, 2 + L);
     const pastV = args.slice(2 + L, 2 + 2 * L);
+    // The capacity from the cache's shape, not this.capacity: the recorded step is the model's, shared
+    // by every decoder of it, and recorded once per shape by whichever decoder came first.
+    const S = pastK[0].shape[2]!;
     const embedded = tf.add(
       tf.gather(this.model.param("transformer.wte.weight"), ids),
       tf.reshape(tf.gather(this.model.param("transformer.wpe.weight"), positions), [B, 1, C]),

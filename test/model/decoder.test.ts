@@ -61,6 +61,19 @@ describe("decoding with a fixed-capacity cache", () => {
     });
   }
 
+  it("serves decoders of different capacities on one model, each with its own cache size", () => {
+    const seq = [4, 8, 15, 16, 23, 42];
+    for (const capacity of [32, 48, 32]) {
+      const decoder = new Decoder(model, capacity);
+      decoder.prefill([seq.slice(0, 5)]).dispose();
+      const got = decoder.step([seq[5]], [5]);
+      const [want] = lastLogits(model, [seq]);
+      assert.ok(maxAbsDiff(got.dataSync(), want) < 1e-4, `capacity ${capacity}`);
+      got.dispose();
+      decoder.dispose();
+    }
+  });
+
   it("refuses a capacity past the window, a step before the prompt and a position outside the cache", () => {
     assert.throws(() => new Decoder(model, 49), /capacity must be an integer in \[1, 48\]/);
     const decoder = new Decoder(model, 32);
