@@ -2,8 +2,10 @@
 // `npm run lesson`: runs every notebook in notebooks/ in reading order, headless, in the real kernel.
 // Executed copies (with their outputs), summary.json and summary.md go to lesson-output/: summary.md
 // has the time of each notebook and the comparison table notebook 4 writes (comparison.md). The first
-// failing cell stops the run with its source and error, and the exit status is 1.
-import { spawnSync } from "node:child_process";
+// failing cell stops the run with its source and error, and the exit status is 1. The peak memory of
+// the run (the resident memory of the runner and every kernel it starts, summed, sampled twice a
+// second) is printed and written to the summary too.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,12 +21,53 @@ const notebooks = fs
 console.log(
   `[lesson] running ${notebooks.length} notebook(s) headless; executed copies go to ${path.relative(ROOT, OUT)}/`,
 );
+/** Resident bytes of a process and all its descendants, from /proc (0 where there is no /proc). */
+function treeResidentBytes(rootPid) {
+  const children = new Map();
+  const rss = new Map();
+  let entries = [];
+  try {
+    entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      // The command name (field 2) is in parentheses and may hold spaces: split after its ")".
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(fields[1]);
+      const pages = Number(fields[21]); // rss, in pages
+      rss.set(Number(pid), pages * 4096);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(pid));
+    } catch {
+      // the process ended while we read it
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 const t0 = Date.now();
-const r = spawnSync(
+const child = spawn(
   path.join(ROOT, ".venv", "bin", "python"),
   [path.join(ROOT, "kernel", "run_notebooks.py"), ...notebooks, "--out", OUT],
   { cwd: ROOT, stdio: "inherit", env: { ...process.env, WORKBOOK_LESSON_OUT: OUT } },
 );
+let peakBytes = 0;
+const sampler = setInterval(() => {
+  peakBytes = Math.max(peakBytes, treeResidentBytes(child.pid));
+}, 500);
+const r = await new Promise((resolve) => child.on("close", (status) => resolve({ status })));
+clearInterval(sampler);
+const peak = `${(peakBytes / 2 ** 30).toFixed(2)} GiB`;
 const summaryFile = path.join(OUT, "summary.json");
 if (fs.existsSync(summaryFile)) {
   const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8"));
@@ -35,7 +78,7 @@ if (fs.existsSync(summaryFile)) {
     );
 }
 const total = (Date.now() - t0) / 1000;
-console.log(`[lesson] total ${total.toFixed(0)} s`);
+console.log(`[lesson] total ${total.toFixed(0)} s; peak memory ${peak} (the runner and its kernels, resident)`);
 const comparisonFile = path.join(OUT, "comparison.md");
 if (r.status === 0 && fs.existsSync(comparisonFile)) {
   const comparison = fs.readFileSync(comparisonFile, "utf8");
@@ -50,6 +93,8 @@ if (r.status === 0 && fs.existsSync(comparisonFile)) {
       "|---|---|",
       ...times.map((s) => `| ${path.basename(s.notebook)} | ${s.seconds} |`),
       `| total (with kernel start-up) | ${total.toFixed(0)} |`,
+      "",
+      `Peak memory: ${peak} (resident memory of the runner and its kernels, summed, sampled every 0.5 s).`,
       "",
       "## Test accuracy",
       "",

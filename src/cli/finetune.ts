@@ -4,6 +4,7 @@
 //   npm run finetune                              seeds 0, 1 and 2, the lesson's hyperparameters
 //   npm run finetune -- --seeds 0 --epochs 3      one seed, another number of epochs
 //   npm run finetune -- --lr 3e-4 --templates sentiment-classify,sentiment-liked-yes-no --fresh
+//   npm run finetune -- --base path/to/model      another base model (a Hugging Face-format folder)
 //
 // Each seed changes the split, the batch order and the few-shot examples. Runs are saved under
 // runs/ (runs/finetune-<hash>) and reused when they are complete unless --fresh is given; the
@@ -29,6 +30,8 @@ interface Args {
   seeds: number[];
   fresh: boolean;
   out: string;
+  /** The base model's folder (default: the embedded data/models/review-gpt-base). */
+  base?: string;
   overrides: Partial<LessonHyperparameters>;
 }
 
@@ -36,7 +39,7 @@ interface Args {
 export function parseFinetuneArgs(argv: readonly string[]): Args {
   const { overrides, extra } = LESSON_HYPERPARAMETERS.fromArgs(argv, {
     omit: ["seed"], // --seeds runs one fine-tuning per seed
-    extra: { seeds: { type: "string" }, fresh: { type: "boolean" }, out: { type: "string" } },
+    extra: { seeds: { type: "string" }, fresh: { type: "boolean" }, out: { type: "string" }, base: { type: "string" } },
   });
   const seeds = extra.seeds === undefined ? [0, 1, 2] : String(extra.seeds).split(",").map(Number);
   if (seeds.length === 0 || !seeds.every(Number.isInteger))
@@ -45,6 +48,7 @@ export function parseFinetuneArgs(argv: readonly string[]): Args {
     seeds,
     fresh: extra.fresh === true,
     out: extra.out ? path.resolve(String(extra.out)) : projectPath("runs", "comparison"),
+    base: extra.base ? path.resolve(String(extra.base)) : undefined,
     overrides,
   };
 }
@@ -82,7 +86,7 @@ export function summaryRows(perSeed: { seed: number; comparison: Comparison }[])
 async function main(): Promise<void> {
   const args = parseFinetuneArgs(process.argv.slice(2));
   const backend = await initBackend();
-  const base = loadBaseModel();
+  const base = loadBaseModel(args.base);
   const perSeed: {
     seed: number;
     comparison: Comparison;

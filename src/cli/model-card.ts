@@ -1,5 +1,6 @@
 // The model card of the embedded base model, written from the facts of the run that made it.
 import type { Corpus } from "../data/pretraining-corpus";
+import type { BitsPerCharacter } from "../eval/bits-per-character";
 import type { PretrainConfig, PretrainState } from "../train/pretrain";
 import { formatDuration } from "../util/progress-bar";
 
@@ -15,8 +16,32 @@ export interface RunFacts {
   backend: string;
   machine: string;
   zeroShot: { prompt: string; output: string };
+  /** Tokens of the training documents (one pass). */
+  trainTokens: number;
+  /** What decides the run's exact floats (runtime/machine.ts arithmeticSignature). */
+  arithmetic: string;
+  /** Wall-clock time of the whole command: corpus, vocabulary, tokenizing, training, evaluation. */
+  totalSeconds: number;
+  /** Held-out bits per character of this model and of the model it replaces, on the same documents. */
+  heldOut: { model: BitsPerCharacter; previous?: { name: string; result: BitsPerCharacter } };
+  /** The planning benchmark the shape was chosen from (bench/results/candidates.md), if present. */
+  candidates?: { table: string; run: string };
 }
 
+/** Why this shape: the choice made from the candidates benchmark (issue 15's planning step). */
+const SHAPE_CHOICE = `The shape was chosen before training, from the measured speed of each candidate on a
+two-hour budget of this machine's two cores (\`npm run bench -- candidates\`, table below). The lesson
+needs a 256-token window (six solved examples, the test review and its answer). At that window:
+
+- **4 layers x 256 wide, 8192-token vocabulary** reads about 27M tokens in two hours, 1.4 passes
+  over the corpus and about 9 tokens per non-embedding parameter. A fine-tuning epoch of the lesson
+  takes about 21 s, so three seeds of the lesson's fine-tuning stay within minutes.
+- Every deeper or wider candidate reads 9-16M tokens in the same time, less than one pass over the
+  corpus and 1-2 tokens per parameter: far from trained, and its fine-tuning epochs take 33-50 s.
+  At this budget the data seen, not the capacity, limits the loss, so the smallest shape wins.
+- 8192 tokens rather than 4096: the same text is about 10% fewer tokens, so more of a review fits
+  the window, for 1M more embedding parameters. 16384 would make the embedding the larger part of
+  the model and slow every step.`;
 export function writeModelCard(f: RunFacts): string {
   const m = f.config.model;
   const evals = f.state.history.filter((r) => r.validationLoss !== undefined);
@@ -38,6 +63,26 @@ format: \`config.json\` + \`model.safetensors\` load in transformers' GPT2LMHead
 | layers, heads, width | ${m.nLayer}, ${m.nHead}, ${m.nEmbd} |
 | context window | ${m.blockSize} tokens |
 | vocabulary | ${f.tokenizerVocabSize} byte-level BPE tokens, trained on the corpus below (\`tokenizer.json\`) |
+
+## Held-out quality
+
+Bits per character on the ${f.corpus.validation.length} held-out documents (${f.heldOut.model.characters.toLocaleString()} characters): the
+negative log-likelihood of every token of the text in bits, divided by its characters. Unlike
+perplexity it does not depend on the tokenizer, so models with different vocabularies compare.
+Lower is better; \`src/eval/bits-per-character.ts\` measures it.
+
+| model | bits per character | tokens of the text | loss per token (nats) |
+|---|---|---|---|
+| this model | ${f.heldOut.model.bitsPerCharacter.toFixed(3)} | ${f.heldOut.model.tokens.toLocaleString()} | ${f.heldOut.model.lossPerToken.toFixed(3)} |
+${f.heldOut.previous ? `| ${f.heldOut.previous.name} | ${f.heldOut.previous.result.bitsPerCharacter.toFixed(3)} | ${f.heldOut.previous.result.tokens.toLocaleString()} | ${f.heldOut.previous.result.lossPerToken.toFixed(3)} |\n` : ""}
+## Why this shape
+
+${SHAPE_CHOICE}
+
+This run: ${f.state.step.toLocaleString()} steps of ${f.config.batchSize} x ${m.blockSize} tokens, ${f.state.tokensSeen.toLocaleString()} tokens in all,
+${(f.state.tokensSeen / f.trainTokens).toFixed(2)} passes over the ${f.trainTokens.toLocaleString()} training tokens.
+
+${f.candidates ? `${f.candidates.run}\n\n${f.candidates.table}` : "(bench/results/candidates.md was not found: run `npm run bench -- candidates`.)"}
 
 ## Training data
 
@@ -63,9 +108,11 @@ gradients clipped at norm ${f.config.gradClip}; seed ${f.config.seed}; fp32.
 |---|---|
 | steps | ${f.state.step} |
 | tokens seen | ${f.state.tokensSeen.toLocaleString()} |
-| time | ${formatDuration(f.state.elapsedSeconds)} |
+| training time | ${formatDuration(f.state.elapsedSeconds)} |
+| whole command | ${formatDuration(f.totalSeconds)} (corpus, vocabulary, tokenizing, training, evaluation) |
 | backend | ${f.backend} |
 | machine | ${f.machine} |
+| arithmetic | ${f.arithmetic} |
 | final train loss (mean of the last 50 steps) | ${f.finalTrainLoss.toFixed(3)} |
 | final validation loss | ${f.finalValidationLoss.toFixed(3)} |
 | final validation perplexity | ${Math.exp(f.finalValidationLoss).toFixed(1)} |
@@ -90,7 +137,13 @@ answer. The lesson measures this over the whole test split, then fine-tunes.
 
 ## Reproduce
 
-\`npm run pretrain -- --fresh\` repeats this run (same config and seed) into \`.workbook/pretrain/\`;
-its numbers match these within the noise of floating-point summation order on the backend used.
+\`npm run pretrain -- --fresh\` repeats this run (same config and seed) into \`.workbook/pretrain/\`,
+resumable: interrupt it and run \`npm run pretrain\` again to continue where it stopped. Its optimizer
+states and checkpoints stay in \`.workbook/\` (not in git); \`--ship\` writes this folder.
+
+\`npm run pretrain -- --verify\` runs the first 40 steps in a temporary folder and compares their
+losses with \`training-log.json\`: on a machine with the same arithmetic as above they are
+bit-identical; elsewhere (another vector width, oneDNN off) they agree to rounding, and the
+command says which.
 `;
 }

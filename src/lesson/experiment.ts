@@ -7,8 +7,8 @@
 //   const base = loadBaseModel();                 // the embedded pre-trained model and its tokenizer
 //   const run = await ensureFinetuned(hp, base, data, { onEvent });  // trains, or reuses a finished run
 //
-// A fine-tuning run is saved under runs/finetune-<hash of the hyperparameters>: changing any of them
-// makes a new run, and running a notebook again with the same ones reuses the finished model.
+// A fine-tuning run is saved under runs/finetune-<hash of the hyperparameters and the base model>:
+// changing any of them makes a new run, and running a notebook again with the same ones reuses the finished model.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -183,22 +183,41 @@ export const BASE_MODEL_DIR = projectPath("data", "models", "review-gpt-base");
 export interface BaseModel {
   model: GPT;
   tokenizer: BPETokenizer;
+  /** A hash of the weights and vocabulary files: fine-tuning runs of another base model are kept apart. */
+  fingerprint: string;
 }
 
-/** The embedded pre-trained model (data/models/review-gpt-base) and its tokenizer. */
+/** The base model's identity: a hash of its weights, config and vocabulary files. */
+export function baseModelFingerprint(folder: string): string {
+  const hash = crypto.createHash("sha256");
+  for (const file of ["config.json", "model.safetensors", "vocab.json", "merges.txt"])
+    hash.update(fs.readFileSync(path.join(folder, file)));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** The embedded pre-trained model (data/models/review-gpt-base) and its tokenizer, or another folder's. */
 export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
-  return { model: loadCheckpoint(folder).model, tokenizer: BPETokenizer.fromPretrained(folder) };
+  return {
+    model: loadCheckpoint(folder).model,
+    tokenizer: BPETokenizer.fromPretrained(folder),
+    fingerprint: baseModelFingerprint(folder),
+  };
 }
 
-/** Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but fewShot> (WORKBOOK_RUNS_DIR moves runs/). */
+/**
+ * Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but
+ * fewShot, and of the base model> (WORKBOOK_RUNS_DIR moves runs/).
+ */
 export function runFolder(
   hp: LessonHyperparameters,
+  baseFingerprint: string,
   root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs"),
 ): string {
-  // fewShot only shapes the base model's prompts in the comparison, not the fine-tuned model.
+  // fewShot only shapes the base model's prompts in the comparison, not the fine-tuned model. A
+  // new base model (another pre-training) must not reuse runs fine-tuned from the old one.
   const hash = crypto
     .createHash("sha256")
-    .update(JSON.stringify({ ...hp, fewShot: undefined }))
+    .update(JSON.stringify({ ...hp, fewShot: undefined, base: baseFingerprint }))
     .digest("hex")
     .slice(0, 10);
   return path.join(root, `finetune-${hash}`);
@@ -224,7 +243,7 @@ export async function ensureFinetuned(
   data: LessonData,
   options: { onEvent?: (e: FinetuneEvent) => void; fresh?: boolean; root?: string } = {},
 ): Promise<FinetunedModel> {
-  const folder = runFolder(hp, options.root);
+  const folder = runFolder(hp, base.fingerprint, options.root);
   const stateFile = path.join(folder, "latest", "state.json");
   if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as FinetuneState;

@@ -104,3 +104,14 @@ export async function withOtherProcessesShare<T>(
   const others = machineBusySeconds() - busy - (processTreeCpuSeconds() - ours);
   return { result, othersShare: Math.max(0, others / (wall * os.cpus().length)) };
 }
+
+/**
+ * What decides the exact float results of a native TensorFlow run on this CPU: the vector
+ * instructions its kernels choose and whether oneDNN's kernels replace Eigen's. Two runs with the
+ * same signature repeat bit for bit; across signatures they agree only to rounding.
+ */
+export function arithmeticSignature(): string {
+  const flags = cpuFlags();
+  const simd = ["avx2", "fma", "avx512f", "amx_tile"].filter((f) => flags.includes(f));
+  return `${simd.join(", ") || "no AVX2"}; oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === "1" ? "on" : "off"}`;
+}

@@ -21,6 +21,8 @@ import { defineConfig, refuseUnknownKeys } from "../util/config";
 export interface PretrainConfig {
   /** Model shape (vocabSize comes from the tokenizer). */
   model: Partial<GPTConfig>;
+  /** Tokens in the byte-level BPE vocabulary trained on the corpus (bytes, merges and end-of-text). */
+  vocabSize: number;
   /** Sequences per step. */
   batchSize: number;
   /** Optimizer steps in the whole run. */
@@ -53,19 +55,20 @@ export interface PretrainConfig {
 export const PRETRAIN_CONFIG = defineConfig<PretrainConfig>(
   "PretrainConfig",
   {
-    model: { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
+    model: { blockSize: 256, nLayer: 4, nHead: 4, nEmbd: 256, dropout: 0 },
+    vocabSize: 8192,
     batchSize: 16,
-    steps: 1600,
-    learningRate: 1e-3,
+    steps: 5000,
+    learningRate: 2e-3,
     minLearningRate: 1e-4,
-    warmupSteps: 100,
+    warmupSteps: 200,
     weightDecay: 0.1,
     beta1: 0.9,
     beta2: 0.95,
     gradClip: 1.0,
     evalEvery: 250,
     evalWindows: 48,
-    sampleEvery: 500,
+    sampleEvery: 1000,
     samplePrompts: ["This movie was", "I bought this phone", "The story of the"],
     sampleTokens: 40,
     checkpointEvery: 250,
@@ -73,6 +76,7 @@ export const PRETRAIN_CONFIG = defineConfig<PretrainConfig>(
   },
   {
     model: { type: "object" },
+    vocabSize: { type: "integer", min: 258 },
     batchSize: { type: "integer", min: 1 },
     steps: { type: "integer", min: 1 },
     learningRate: { type: "number", above: 0 },
