@@ -1,6 +1,6 @@
 // The model card of the embedded base model, written from the facts of the run that made it.
 import type { Corpus } from "../data/pretraining-corpus";
-import type { BitsPerCharacter } from "../eval/bits-per-character";
+import type { BitsPerCharacter } from "../train/bits-per-character";
 import type { PretrainConfig, PretrainState } from "../train/pretrain";
 import { formatDuration } from "../util/progress-bar";
 
@@ -69,7 +69,7 @@ format: \`config.json\` + \`model.safetensors\` load in transformers' GPT2LMHead
 Bits per character on the ${f.corpus.validation.length} held-out documents (${f.heldOut.model.characters.toLocaleString()} characters): the
 negative log-likelihood of every token of the text in bits, divided by its characters. Unlike
 perplexity it does not depend on the tokenizer, so models with different vocabularies compare.
-Lower is better; \`src/eval/bits-per-character.ts\` measures it.
+Lower is better; \`src/train/bits-per-character.ts\` measures it.
 
 | model | bits per character | tokens of the text | loss per token (nats) |
 |---|---|---|---|

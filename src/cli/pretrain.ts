@@ -15,7 +15,7 @@ import path from "node:path";
 import { initBackend, backendChoice } from "../runtime/backend";
 import { projectPath } from "../runtime/paths";
 import { arithmeticSignature, machineInfoLine } from "../runtime/machine";
-import { bitsPerCharacter } from "../eval/bits-per-character";
+import { bitsPerCharacter } from "../train/bits-per-character";
 import { loadPretrainingCorpus } from "../data/pretraining-corpus";
 import { BPETokenizer } from "../model/tokenizer";
 import { trainBPE } from "../model/bpe-train";

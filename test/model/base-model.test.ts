@@ -8,7 +8,7 @@ import { loadPretrainingCorpus } from "../../src/data/pretraining-corpus";
 import { DEFAULT_PRETRAIN_CONFIG, validationLoss } from "../../src/train/pretrain";
 import { fixedWindows, tokenStream } from "../../src/train/token-stream";
 import { ROOT } from "../support/notebooks";
-import { bitsPerCharacter } from "../../src/eval/bits-per-character";
+import { bitsPerCharacter } from "../../src/train/bits-per-character";
 import { verifyShippedRun } from "../../src/cli/pretrain";
 
 const MODEL_DIR = path.join(ROOT, "data", "models", "review-gpt-base");

@@ -14,8 +14,8 @@
 // are Unicode code points of the documents.
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "../model/gpt";
-import { evaluationLoss } from "../train/gradients";
-import { tokenStream } from "../train/token-stream";
+import { evaluationLoss } from "./gradients";
+import { tokenStream } from "./token-stream";
 
 export interface BitsPerCharacter {
   bitsPerCharacter: number;
