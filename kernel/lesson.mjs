@@ -25,12 +25,8 @@ console.log(
 function treeResidentBytes(rootPid) {
   const children = new Map();
   const rss = new Map();
-  let entries = [];
-  try {
-    entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  } catch {
-    return 0;
-  }
+  if (!fs.existsSync("/proc")) return 0;
+  const entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
   for (const pid of entries) {
     try {
       // The command name (field 2) is in parentheses and may hold spaces: split after its ")".
