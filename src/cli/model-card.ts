@@ -80,7 +80,8 @@ ${f.heldOut.previous ? `| ${f.heldOut.previous.name} | ${f.heldOut.previous.resu
 ${SHAPE_CHOICE}
 
 This run: ${f.state.step.toLocaleString()} steps of ${f.config.batchSize} x ${m.blockSize} tokens, ${f.state.tokensSeen.toLocaleString()} tokens in all,
-${(f.state.tokensSeen / f.trainTokens).toFixed(2)} passes over the ${f.trainTokens.toLocaleString()} training tokens.
+${(f.state.tokensSeen / f.trainTokens).toFixed(2)} passes over the ${f.trainTokens.toLocaleString()} training tokens, at ${Math.round(f.state.tokensSeen / f.state.elapsedSeconds).toLocaleString()} tokens/s on average. The step
+count was set so that the run ends within two hours while other work shares the machine.
 
 ${f.candidates ? `${f.candidates.run}\n\n${f.candidates.table}` : "(bench/results/candidates.md was not found: run `npm run bench -- candidates`.)"}
 
