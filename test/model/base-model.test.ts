@@ -10,6 +10,10 @@ import { fixedWindows, tokenStream } from "../../src/train/token-stream";
 import { ROOT } from "../support/notebooks";
 import { bitsPerCharacter } from "../../src/train/bits-per-character";
 import { verifyShippedRun } from "../../src/cli/pretrain";
+import { spawnSync } from "node:child_process";
+import { VENV_PYTHON } from "../support/notebooks";
+import { requireReference } from "../support/reference";
+import { maxAbsDiff } from "../support/tolerance";
 
 const MODEL_DIR = path.join(ROOT, "data", "models", "review-gpt-base");
 
@@ -50,6 +54,23 @@ describe("the shipped base model", function () {
     assert.equal(tokenizer.vocabSize, config.vocabSize);
     assert.match(cardValue(card, "vocabulary"), new RegExp(`^${config.vocabSize} byte-level BPE`));
     model.dispose();
+  });
+
+  it("loads in transformers: the same token ids and logits as ours", function () {
+    requireReference(this, ["torch", "transformers"]);
+    const text = "Classify this review: The battery died after two days.\nSentiment:";
+    const script = path.join(ROOT, "test", "model", "gpt2_reference.py");
+    const r = spawnSync(VENV_PYTHON, [script, "text", MODEL_DIR, text], { encoding: "utf8", maxBuffer: 256 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const theirs = JSON.parse(r.stdout) as { ids: number[]; logits: number[] };
+    const tokenizer = BPETokenizer.fromPretrained(MODEL_DIR);
+    const ids = tokenizer.encode(text);
+    assert.deepEqual(theirs.ids, ids);
+    const { model } = loadCheckpoint(MODEL_DIR);
+    const logits = tf.tidy(() => model.forward(tf.tensor2d([ids], undefined, "int32")).dataSync());
+    model.dispose();
+    // fp32 on both sides, summed in different orders: a few 1e-6 of logits up to about 20.
+    assert.ok(maxAbsDiff(logits, theirs.logits) <= 1e-3, `largest difference ${maxAbsDiff(logits, theirs.logits)}`);
   });
 
   it("has the validation perplexity its model card reports, on the same held-out documents", () => {
