@@ -3,8 +3,8 @@
 // Executed copies (with their outputs), summary.json and summary.md go to lesson-output/: summary.md
 // has the time of each notebook and the comparison table notebook 4 writes (comparison.md). The first
 // failing cell stops the run with its source and error, and the exit status is 1. The peak memory of
-// the run (the resident memory of the runner and every kernel it starts, summed, sampled twice a
-// second) is printed and written to the summary too.
+// the run (the runner, every kernel it starts and their Chromium, sampled twice a second) is printed
+// and written to the summary too.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -21,20 +21,19 @@ const notebooks = fs
 console.log(
   `[lesson] running ${notebooks.length} notebook(s) headless; executed copies go to ${path.relative(ROOT, OUT)}/`,
 );
-/** Resident bytes of a process and all its descendants, from /proc (0 where there is no /proc). */
-function treeResidentBytes(rootPid) {
-  const children = new Map();
-  const rss = new Map();
+/**
+ * Memory of a process and all its descendants, from /proc (0 where there is none): each process's
+ * proportional set size (PSS), so pages shared between processes (Chromium's helpers, shared
+ * libraries) count once in all rather than once per process, as summed resident sizes would.
+ */
+function treeMemoryBytes(rootPid) {
   if (!fs.existsSync("/proc")) return 0;
-  const entries = fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e));
-  for (const pid of entries) {
+  const children = new Map();
+  for (const pid of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
     try {
       // The command name (field 2) is in parentheses and may hold spaces: split after its ")".
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ppid = Number(fields[1]);
-      const pages = Number(fields[21]); // rss, in pages
-      rss.set(Number(pid), pages * 4096);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (!children.has(ppid)) children.set(ppid, []);
       children.get(ppid).push(Number(pid));
     } catch {
@@ -45,7 +44,12 @@ function treeResidentBytes(rootPid) {
   const stack = [rootPid];
   while (stack.length) {
     const pid = stack.pop();
-    total += rss.get(pid) ?? 0;
+    try {
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      total += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+    } catch {
+      // ended, or not readable
+    }
     stack.push(...(children.get(pid) ?? []));
   }
   return total;
@@ -59,7 +63,7 @@ const child = spawn(
 );
 let peakBytes = 0;
 const sampler = setInterval(() => {
-  peakBytes = Math.max(peakBytes, treeResidentBytes(child.pid));
+  peakBytes = Math.max(peakBytes, treeMemoryBytes(child.pid));
 }, 500);
 const r = await new Promise((resolve) => child.on("close", (status) => resolve({ status })));
 clearInterval(sampler);
@@ -74,7 +78,7 @@ if (fs.existsSync(summaryFile)) {
     );
 }
 const total = (Date.now() - t0) / 1000;
-console.log(`[lesson] total ${total.toFixed(0)} s; peak memory ${peak} (the runner and its kernels, resident)`);
+console.log(`[lesson] total ${total.toFixed(0)} s; peak memory ${peak} (the runner, its kernels and Chromium, PSS)`);
 const comparisonFile = path.join(OUT, "comparison.md");
 if (r.status === 0 && fs.existsSync(comparisonFile)) {
   const comparison = fs.readFileSync(comparisonFile, "utf8");
@@ -90,7 +94,7 @@ if (r.status === 0 && fs.existsSync(comparisonFile)) {
       ...times.map((s) => `| ${path.basename(s.notebook)} | ${s.seconds} |`),
       `| total (with kernel start-up) | ${total.toFixed(0)} |`,
       "",
-      `Peak memory: ${peak} (resident memory of the runner and its kernels, summed, sampled every 0.5 s).`,
+      `Peak memory: ${peak} (the runner, its kernels and the Chromium that draws static charts: proportional set sizes summed, sampled every 0.5 s).`,
       "",
       "## Test accuracy",
       "",
