@@ -96,7 +96,7 @@ if (r.status === 0 && fs.existsSync(comparisonFile)) {
       "",
       `Peak memory: ${peak} (the runner, its kernels and the Chromium that draws static charts: proportional set sizes summed, sampled every 0.5 s).`,
       "",
-      "## Test accuracy",
+      "## Each task on the test split",
       "",
       comparison,
     ].join("\n"),

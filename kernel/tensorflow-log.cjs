@@ -22,16 +22,26 @@ const LOG_FILE = path.join(ROOT, ".workbook", "logs", "tensorflow.log");
 const ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR";
 /** absl's line prefix: severity, MMDD, hh:mm:ss.us (seconds since 1970 before absl is set up), thread, file:line]. I and W only. */
 const INFO_OR_WARNING = /^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.+-]+:\d+\] /;
+/**
+ * Two error-level lines that are notices: TensorFlow's XLA persistent compile cache
+ * (.workbook/xla-cache) first tries to read an entry as text ("Error parsing text-format ...
+ * XlaSerializedCacheEntry"), then reads it as binary; and on AMD EPYC it warns for each tuning flag
+ * of the compiled code ("+prefer-no-scatter", "+prefer-no-gather") that is not a CPU feature. The
+ * entry loads and runs either way (the decoding tests compare its results with the full model's).
+ */
+const XLA_CACHE_NOTICE =
+  /^E\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ (text_format\.cc:\d+\] Error parsing text-format tensorflow\.XlaSerializedCacheEntry: |cpu_aot_loader\.cc:\d+\] Loading XLA:CPU AOT result\. Target machine feature \+prefer-no-(scatter|gather) is not {1,2}supported on the host machine\.)/;
 /** cpu_feature_guard's message spans two lines; this is the second. */
 const CPU_FEATURE_CONTINUATION =
   /^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$/;
 
 /**
  * True for a TensorFlow start-up notice. `previous` is the line before it, for continuation lines.
- * Errors (E) and fatal messages (F) are never matched: they must reach the learner.
+ * Errors (E) and fatal messages (F) are never matched, but for the XLA cache's two notices above:
+ * they must reach the learner.
  */
 function isTensorFlowNotice(line, previous = "") {
-  if (line === ABSL_PREAMBLE || INFO_OR_WARNING.test(line)) return true;
+  if (line === ABSL_PREAMBLE || INFO_OR_WARNING.test(line) || XLA_CACHE_NOTICE.test(line)) return true;
   return CPU_FEATURE_CONTINUATION.test(line) && /cpu_feature_guard\.cc:\d+\]/.test(previous);
 }
 

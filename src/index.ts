@@ -58,7 +58,7 @@ export type { DataFrame } from "./data/frame";
 export { defineTemplate, listTemplates, templateTable } from "./prompts/registry";
 export { TemplateRenderError } from "./prompts/template";
 export type { PromptTemplate, TemplateSpec } from "./prompts/template";
-export { buildInstructionDataset, previewTemplates } from "./prompts/instruction-dataset";
+export { buildInstructionDataset, previewTemplates, taskReport } from "./prompts/instruction-dataset";
 export type { InstructionExample } from "./prompts/instruction-dataset";
 export { splitDataset } from "./data/split";
 export { buildFewShotPrompt, fewShotBudget } from "./prompts/few-shot";
@@ -88,7 +88,22 @@ export { normalizeAnswer, accuracyRows, confusionMatrix, confusionRows, chanceAc
 export { compareOnTest, comparisonFrame, comparisonRows, examplesSideBySide, fewShotPrompts } from "./eval/comparison";
 export type { Comparison } from "./eval/comparison";
 export { comparisonChart } from "./lesson/comparison-chart";
-export { saveLessonSummary } from "./lesson/summary";
+export { evaluateTasks, scoreTasks, taskScoreRows } from "./eval/tasks";
+export type { TaskAnswer, TaskScore } from "./eval/tasks";
+export { trainSentimentJudge, judgeAccuracy } from "./eval/judge";
+export { rougeL } from "./eval/rouge";
+export {
+  compareTasksOnTest,
+  taskComparisonRows,
+  judgedReviews,
+  taskConfusion,
+  bestBaseResult,
+  resultOf,
+} from "./eval/task-comparison";
+export type { TaskComparison } from "./eval/task-comparison";
+export { measureForgetting, forgettingRows } from "./lesson/forgetting";
+export { saveLessonSummary, saveTaskSummary } from "./lesson/summary";
+export { taskComparisonChart } from "./lesson/task-chart";
 
 // ---- Scale out: the same job on Hugging Face TRL (scale-out/README.md); TRL's model loads back with loadCheckpoint
 export { exportScaleOutJob } from "./lesson/scale-out";

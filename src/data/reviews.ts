@@ -12,6 +12,8 @@
 //   title      string ("" when the row has none)      when the file has a headline column
 //   product    string ("" when the row has none)      when the file names the product
 //   category   string ("" when the row has none)      when the file has a product category
+//   domain     "product" | "restaurant" | "movie"     the embedded UCI sentences: what kind of thing
+//                                                     is reviewed (the review-topic task's answer)
 //
 // The order of the columns is the order above. Every split, template and few-shot prompt downstream
 // refers to a review by its sourceId, so one review never lands in two splits.
@@ -22,7 +24,7 @@ export type Sentiment = "negative" | "positive" | "neutral";
 export const BINARY_SENTIMENTS: readonly Sentiment[] = ["negative", "positive"];
 
 /** The columns of the review schema, in DataFrame order. */
-export const REVIEW_COLUMNS = ["sourceId", "text", "label", "rating", "title", "product", "category"] as const;
+export const REVIEW_COLUMNS = ["sourceId", "text", "label", "rating", "title", "product", "category", "domain"] as const;
 export type ReviewColumn = (typeof REVIEW_COLUMNS)[number];
 
 export interface ReviewRecord {
@@ -40,6 +42,8 @@ export interface ReviewRecord {
   product?: string;
   /** The product's category. */
   category?: string;
+  /** What kind of thing the review is about (the embedded data: "product", "restaurant" or "movie"). */
+  domain?: string;
 }
 
 /**

@@ -12,13 +12,22 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { EMBEDDED_DATASETS, embeddedReviews, type EmbeddedDatasetName } from "../data/embedded";
+import { EMBEDDED_DATASETS, embeddedReviews, stratifiedSample, type EmbeddedDatasetName } from "../data/embedded";
+import { frameRecords } from "../data/frame";
+import { loadReviewFile, type ColumnMapping, type ReviewFilePreset } from "../data/review-file";
 import type { ReviewRecord } from "../data/reviews";
 import { splitDataset, splitReport, type DatasetSplits } from "../data/split";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
-import { buildInstructionDataset, type InstructionExample } from "../prompts/instruction-dataset";
+import { trainSentimentJudge, type SentimentJudge } from "../eval/judge";
+import { evaluateTasks, validationSummary } from "../eval/tasks";
+import {
+  buildInstructionDataset,
+  onePhrasingPerTask,
+  taskReport,
+  type InstructionExample,
+} from "../prompts/instruction-dataset";
 import { getTemplate } from "../prompts/registry";
 import type { TemplateRenderError } from "../prompts/template";
 import { projectPath } from "../runtime/paths";
@@ -42,6 +51,7 @@ const TRAINING_FIELDS = [
   "maxLength",
   "warmupFraction",
   "weightDecay",
+  "lossWeighting",
   "dropout",
   "patience",
   "seed",
@@ -49,15 +59,24 @@ const TRAINING_FIELDS = [
 
 /** Everything a learner may change, with the lesson's defaults: the data, and the training fields of FinetuneConfig. */
 export interface LessonHyperparameters extends Pick<FinetuneConfig, (typeof TRAINING_FIELDS)[number]> {
-  /** Which embedded review dataset to fine-tune and test on. */
+  /** Which embedded review dataset to fine-tune and test on (its reviews are the sentiment and review-writing tasks' records). */
   dataset: EmbeddedDatasetName;
-  /** Prompt templates the instruction examples are rendered with (ids from the template library). */
+  /** A review file of your own instead (CSV, TSV or JSON Lines; "" for the embedded dataset). */
+  dataFile: string;
+  /** The file's columns: a preset ("amazon-us-reviews", "amazon-reviews-2023") or JSON such as {"text":"body","rating":"stars","title":"headline"}. */
+  dataColumns: string;
+  /** The instructions the model is tuned on: template ids, several tasks and phrasings. */
   templates: string[];
-  /** "one-per-record": each review gets one of the templates; "all-per-record": every template. */
-  templateMode: "one-per-record" | "all-per-record";
-  /** Seed of the split, the template draw, the batch order and the few-shot examples. */
+  /** Phrasings never trained on: they appear in the test split only (an instruction the model never saw). */
+  heldOutTemplates: string[];
+  /** "one-per-task": each training review is seen once per task, under one of its phrasings (drawn);
+   *  "all-per-record": under every phrasing (more examples, longer epochs). The test always has every phrasing. */
+  templateMode: "one-per-task" | "all-per-record";
+  /** Reviews of each source (the embedded Amazon, Yelp and IMDB sentences) asked the review-topic question. */
+  topicReviews: number;
+  /** Seed of the split, the template draw, the batch order, the few-shot examples and the sampled reviews. */
   seed: number;
-  /** Shots of the base model's few-shot prompts in the comparison (one-shot is always there). */
+  /** Shots of the base model's few-shot prompts in the comparison. */
   fewShot: number;
   /** Other embedded datasets whose reviews are added to the training split only (validation and
    * test stay on `dataset`): more sentiment data for a small model, at the cost of longer epochs. */
@@ -65,15 +84,33 @@ export interface LessonHyperparameters extends Pick<FinetuneConfig, (typeof TRAI
 }
 
 const DATASETS = Object.keys(EMBEDDED_DATASETS) as EmbeddedDatasetName[];
+/** The embedded sentences whose `domain` differs: the review-topic task's sources, and the judge's data. */
+const UCI_SENTENCES: readonly EmbeddedDatasetName[] = ["amazon", "yelp", "imdb-sentences"];
 const training = FINETUNE_CONFIG.rules;
+
+/** The lesson's instructions: three tasks, several phrasings each (one more sentiment phrasing is held out). */
+export const LESSON_TEMPLATES: readonly string[] = [
+  "sentiment-classify",
+  "sentiment-question-first",
+  "sentiment-continuation",
+  "sentiment-liked-yes-no",
+  "topic-product-restaurant-movie",
+  "topic-what-is-reviewed",
+  "review-write-sentiment",
+  "review-here-is-sentiment",
+];
 
 /** The lesson's hyperparameters: defaults, and the rules (the training fields' come from FinetuneConfig). */
 export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
   "Hyperparameters",
   {
     dataset: "amazon",
-    templates: ["sentiment-classify"],
-    templateMode: "one-per-record",
+    dataFile: "",
+    dataColumns: "",
+    templates: [...LESSON_TEMPLATES],
+    heldOutTemplates: ["sentiment-positive-or-negative"],
+    templateMode: "one-per-task",
+    topicReviews: 200,
     seed: 0,
     learningRate: 5e-4,
     epochs: 4,
@@ -82,6 +119,7 @@ export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
     maxLength: 96,
     warmupFraction: 0.1,
     weightDecay: 0.01,
+    lossWeighting: "example",
     dropout: 0,
     patience: 0,
     fewShot: 3,
@@ -89,13 +127,17 @@ export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
   },
   {
     dataset: { type: "string", oneOf: DATASETS },
+    dataFile: { type: "string", flag: "data" },
+    dataColumns: { type: "string", flag: "columns" },
     templates: {
       type: "list",
       of: "string",
       nonEmpty: true,
       hint: 'give at least one template id, e.g. ["sentiment-classify"]',
     },
-    templateMode: { type: "string", oneOf: ["one-per-record", "all-per-record"] },
+    heldOutTemplates: { type: "list", of: "string", flag: "held-out" },
+    templateMode: { type: "string", oneOf: ["one-per-task", "all-per-record"] },
+    topicReviews: { type: "integer", min: 0 },
     seed: training.seed,
     learningRate: { ...training.learningRate, flag: "lr" },
     epochs: training.epochs,
@@ -104,20 +146,44 @@ export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
     maxLength: training.maxLength,
     warmupFraction: { ...training.warmupFraction, flag: "warmup" },
     weightDecay: training.weightDecay,
+    lossWeighting: training.lossWeighting,
     dropout: training.dropout,
     patience: training.patience,
     fewShot: { type: "integer", min: 1 },
     extraTrainingDatasets: { type: "list", of: "string", oneOf: DATASETS, flag: "extra-training" },
   },
   (hp, fail) => {
-    for (const id of hp.templates) {
-      try {
-        getTemplate(id);
-      } catch (err) {
-        fail("templates", (err as Error).message);
+    for (const field of ["templates", "heldOutTemplates"] as const) {
+      for (const id of hp[field]) {
+        try {
+          getTemplate(id);
+        } catch (err) {
+          fail(field, (err as Error).message);
+        }
       }
     }
-    if (hp.extraTrainingDatasets.includes(hp.dataset)) {
+    const both = hp.heldOutTemplates.filter((id) => hp.templates.includes(id));
+    if (both.length)
+      fail("heldOutTemplates", `${both.join(", ")} is also in templates; a held-out phrasing is one never trained on.`);
+    const topic = [...hp.templates, ...hp.heldOutTemplates].filter((id) => usesDomain(id));
+    if (topic.length && hp.dataFile)
+      fail(
+        "templates",
+        `${topic.join(", ")} ask about the review's topic, which only the embedded sentences carry; leave them out with a data file of your own.`,
+      );
+    if (topic.length && hp.topicReviews === 0)
+      fail(
+        "topicReviews",
+        `is 0, so ${topic.join(", ")} would have no reviews; raise it or leave those templates out.`,
+      );
+    if (hp.dataFile === "" && hp.dataColumns !== "")
+      fail("dataColumns", "names the columns of a data file, but dataFile is empty.");
+    if (hp.dataFile !== "" && hp.dataColumns === "")
+      fail(
+        "dataColumns",
+        'say which columns hold the review, e.g. "amazon-us-reviews" or {"text":"body","rating":"stars"}.',
+      );
+    if (hp.extraTrainingDatasets.includes(hp.dataset) && !hp.dataFile) {
       fail(
         "extraTrainingDatasets",
         `"${hp.dataset}" is the dataset itself; its test reviews would leak into training.`,
@@ -125,6 +191,11 @@ export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
     }
   },
 );
+
+/** True when a template reads the review's domain (the review-topic task). */
+function usesDomain(id: string): boolean {
+  return getTemplate(id).fields.includes("domain");
+}
 
 /** The lesson's defaults (frozen). */
 export const DEFAULT_LESSON_HYPERPARAMETERS: Readonly<LessonHyperparameters> = LESSON_HYPERPARAMETERS.defaults;
@@ -142,40 +213,127 @@ export function finetuneConfigOf(hp: LessonHyperparameters): FinetuneConfig {
 }
 
 export interface LessonData {
-  /** The reviews (sourceId, text, label). */
+  /** Every review the examples come from (sourceId, text, label, and domain or rating where known). */
   reviews: ReviewRecord[];
-  /** Every review rendered through the templates. */
+  /** Every instruction example before the split (every phrasing of every task on every review). */
   examples: InstructionExample[];
-  /** Train / validation / test (80/10/10, stratified, by review), with a report table. */
+  /** Train / validation (one phrasing per task and review, unless templateMode says all) and test
+   * (every phrasing, the held-out ones too), by review: 80/10/10, stratified by sentiment. */
   splits: DatasetSplits<InstructionExample>;
+  /** Rows for showTable: per task, its trained and held-out phrasings and its examples per split. */
+  tasks: Record<string, string | number>[];
+  /** Few-shot demonstrations for the base model: the training split, plus the held-out phrasings
+   * rendered on the training reviews (they are never trained on; a prompt may show them). */
+  fewShotPool: InstructionExample[];
+  /** The judge of written reviews, trained on labelled reviews none of the examples come from. */
+  judge: SentimentJudge;
   /** Reviews left out because a template could not render them (also reported as a notice). */
   leftOut: TemplateRenderError[];
 }
 
-/** The reviews, the instruction dataset and its split, all from the hyperparameters. */
+/** The reviews of a user's data file (hp.dataFile, hp.dataColumns). */
+function fileReviews(hp: LessonHyperparameters): ReviewRecord[] {
+  let columns: ColumnMapping | ReviewFilePreset = hp.dataColumns as ReviewFilePreset;
+  if (hp.dataColumns.trim().startsWith("{")) {
+    try {
+      columns = JSON.parse(hp.dataColumns) as ColumnMapping;
+    } catch (err) {
+      throw new Error(
+        `Hyperparameters.dataColumns (--columns): ${JSON.stringify(hp.dataColumns)} is not valid JSON (${(err as Error).message}); ` +
+          'give a preset (amazon-us-reviews, amazon-reviews-2023) or JSON such as {"text":"review_body","rating":"star_rating"}.',
+        { cause: err },
+      );
+    }
+  }
+  return frameRecords(loadReviewFile(hp.dataFile, { columns })) as unknown as ReviewRecord[];
+}
+
+/** The reviews, the instruction dataset, its split and the judge, all from the hyperparameters. */
 export function lessonData(hp: LessonHyperparameters): LessonData {
-  const reviews = embeddedReviews(hp.dataset);
-  // A review a template cannot render (an empty field) is left out, and said so in one notice.
+  hp = LESSON_HYPERPARAMETERS.check(hp);
+  const main = hp.dataFile ? fileReviews(hp) : embeddedReviews(hp.dataset);
+  const all = [...hp.templates, ...hp.heldOutTemplates];
+  const topicIds = all.filter(usesDomain);
+  const mainIds = all.filter((id) => !usesDomain(id));
+  // The review-topic task asks `topicReviews` reviews of each source; the main dataset's are some of its own.
+  const topicPool =
+    topicIds.length === 0
+      ? []
+      : UCI_SENTENCES.flatMap((name) =>
+          stratifiedSample(name === hp.dataset ? main : embeddedReviews(name), hp.topicReviews, `${hp.seed}:topic`),
+        );
+  // A review a template cannot render (an empty field, a neutral review in a yes/no template) is left out, and said so in one notice.
   const leftOut: TemplateRenderError[] = [];
-  const render = (records: ReviewRecord[]) =>
-    buildInstructionDataset(records, {
-      templates: hp.templates,
-      mode: hp.templateMode,
-      seed: hp.seed,
-      skipUnrenderable: true,
-      onSkip: (err) => leftOut.push(err),
-    });
-  const examples = render(reviews);
-  const splits = splitDataset(examples, { seed: hp.seed });
-  for (const extra of LESSON_HYPERPARAMETERS.check(hp).extraTrainingDatasets)
-    splits.train.push(...render(embeddedReviews(extra)));
-  if (hp.extraTrainingDatasets.length) splits.report = splitReport(splits);
+  const render = (records: readonly ReviewRecord[], ids: readonly string[]) =>
+    ids.length === 0
+      ? []
+      : buildInstructionDataset(records, {
+          templates: ids,
+          mode: "all-per-record",
+          seed: hp.seed,
+          skipUnrenderable: true,
+          onSkip: (err) => leftOut.push(err),
+        });
+  const examples = [...render(main, mainIds), ...render(topicPool, topicIds)];
+  if (examples.length === 0)
+    throw new Error(
+      "lessonData: the templates rendered no example on these reviews; pick templates whose fields the data has.",
+    );
+  const rendered = new Set(examples.map((e) => e.templateId));
+  const split = splitDataset(examples, {
+    seed: hp.seed,
+    heldOutTemplates: hp.heldOutTemplates.filter((id) => rendered.has(id)),
+  });
+  const thin = (list: InstructionExample[]) =>
+    hp.templateMode === "all-per-record" ? list : onePhrasingPerTask(list, hp.seed);
+  const splits: DatasetSplits<InstructionExample> = {
+    ...split,
+    train: thin(split.train),
+    validation: thin(split.validation),
+  };
+  // More training reviews (sentiment and review writing only), never one of the topic task's.
+  const inPool = new Set(topicPool.map((r) => r.sourceId));
+  const extraIds = hp.templates.filter((id) => !usesDomain(id));
+  for (const extra of hp.extraTrainingDatasets)
+    splits.train.push(
+      ...thin(
+        render(
+          embeddedReviews(extra).filter((r) => !inPool.has(r.sourceId)),
+          extraIds,
+        ),
+      ),
+    );
+  splits.report = splitReport(splits);
+
+  // The few-shot pool: the training split and the held-out phrasings on the same training reviews.
+  const trainSources = new Set(splits.train.map((e) => e.sourceId));
+  const fewShotPool = [
+    ...splits.train,
+    ...examples.filter((e) => trainSources.has(e.sourceId) && hp.heldOutTemplates.includes(e.templateId)),
+  ];
+
+  // The judge reads sentences no example comes from: the other embedded sets, less the topic task's and any extra training set.
+  const used = new Set([...examples.map((e) => e.sourceId)]);
+  const judgeSources = UCI_SENTENCES.filter(
+    (name) => (hp.dataFile !== "" || name !== hp.dataset) && !hp.extraTrainingDatasets.includes(name),
+  );
+  const judgeRecords = judgeSources.flatMap((name) => embeddedReviews(name).filter((r) => !used.has(r.sourceId)));
+  if (judgeRecords.length === 0)
+    throw new Error(
+      "lessonData: no labelled reviews are left to train the judge of written reviews on (it must never see the fine-tuning data); use fewer extraTrainingDatasets.",
+    );
+  const judge = trainSentimentJudge(
+    judgeRecords,
+    `${judgeRecords.length} ${judgeSources.map((n) => EMBEDDED_DATASETS[n].name).join(" and ")} sentences that no instruction example comes from`,
+  );
+
   if (leftOut.length)
     notify(
       "lessonData",
-      `left out ${leftOut.length} review(s) the templates could not render; the first: ${leftOut[0].message}`,
+      `left out ${leftOut.length} example(s) the templates could not render; the first: ${leftOut[0].message}`,
     );
-  return { reviews, examples, splits, leftOut };
+  const reviews = [...main, ...topicPool.filter((r) => !main.includes(r))];
+  return { reviews, examples, splits, tasks: taskReport(splits), fewShotPool, judge, leftOut };
 }
 
 export const BASE_MODEL_DIR = projectPath("data", "models", "review-gpt-base");
@@ -218,6 +376,8 @@ export function runFolder(
   const hash = crypto
     .createHash("sha256")
     .update(JSON.stringify({ ...hp, fewShot: undefined, base: baseFingerprint }))
+    // A data file of the same name with other reviews is other data.
+    .update(hp.dataFile ? fs.readFileSync(hp.dataFile) : "")
     .digest("hex")
     .slice(0, 10);
   return path.join(root, `finetune-${hash}`);
@@ -264,8 +424,24 @@ export async function ensureFinetuned(
     outDir: folder,
     resume: !options.fresh,
     onEvent: options.onEvent,
+    validate: lessonValidator(hp, base, data),
   });
   return { model: run.model, state: run.state, folder, reused: false };
+}
+
+/**
+ * The validation score that picks the best checkpoint: every task on the validation split by its own
+ * metric (accuracy of the written answers, the judge's agreement, ROUGE-L), and their mean.
+ */
+export function lessonValidator(hp: LessonHyperparameters, base: BaseModel, data: LessonData) {
+  return (model: GPT) =>
+    validationSummary(
+      evaluateTasks(model, base.tokenizer, data.splits.validation, {
+        seed: hp.seed,
+        judge: data.judge,
+        likelihood: false,
+      }),
+    );
 }
 
 /** Sends a finished run's recorded steps and evaluations to onEvent, so its charts draw as if it had just run. */
@@ -285,13 +461,14 @@ function replayHistory(state: FinetuneState, onEvent?: (e: FinetuneEvent) => voi
       elapsedSeconds: state.elapsedSeconds,
       etaSeconds: 0,
     });
-    if (h.validationAccuracy !== undefined) {
+    if (h.validationScore !== undefined) {
       onEvent({
         kind: "eval",
         step: h.step,
         epoch: h.epoch,
         validationLoss: h.validationLoss!,
-        validationAccuracy: h.validationAccuracy,
+        validationScore: h.validationScore,
+        validationByTask: h.validationByTask ?? {},
         invalid: 0,
         best: state.best?.step === h.step,
       });

@@ -16,7 +16,7 @@ export interface FinetuneProgress {
   finish(): Promise<void>;
 }
 
-/** Live loss and validation-accuracy charts in a notebook; a progress bar elsewhere (or always, with mode). */
+/** Live loss and validation-score charts (the mean and each task) in a notebook; a progress bar elsewhere (or always, with mode). */
 export function finetuneProgress(
   options: { mode?: "notebook" | "terminal" | "silent"; stream?: NodeJS.WriteStream } = {},
 ): FinetuneProgress {
@@ -39,21 +39,24 @@ export function finetuneProgress(
           });
         } else if (e.kind === "eval") {
           bar.log(
-            `[finetune] step ${e.step} (epoch ${e.epoch.toFixed(2)}): validation loss ${e.validationLoss.toFixed(4)}, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` +
-              `${e.invalid ? ` (${e.invalid} invalid)` : ""}${e.best ? "  best so far, saved" : ""}`,
+            `[finetune] step ${e.step} (epoch ${e.epoch.toFixed(2)}): validation loss ${e.validationLoss.toFixed(4)}, validation score ${(100 * e.validationScore).toFixed(1)}%` +
+              (Object.keys(e.validationByTask).length
+                ? ` (${Object.entries(e.validationByTask)
+                    .map(([task, x]) => `${task} ${(100 * x).toFixed(1)}%`)
+                    .join(", ")})`
+                : "") +
+              `${e.invalid ? `, ${e.invalid} invalid answers` : ""}${e.best ? "  best so far, saved" : ""}`,
           );
         } else if (e.kind === "early-stop")
-          bar.log(
-            `[finetune] stopping early at step ${e.step}: no better validation accuracy since step ${e.bestStep}`,
-          );
+          bar.log(`[finetune] stopping early at step ${e.step}: no better validation score since step ${e.bestStep}`);
       },
       finish: async () => undefined,
     };
   }
   const loss = new LiveCurves("Fine-tuning: loss on the answer tokens", { x: "epoch", y: "cross-entropy (nats)" });
-  const accuracy = new LiveCurves(
-    "Validation accuracy (answers written by the model)",
-    { x: "epoch", y: "accuracy" },
+  const scores = new LiveCurves(
+    "Validation score by task (answers written by the model)",
+    { x: "epoch", y: "score (accuracy, judge agreement, ROUGE-L)" },
     0,
   );
   return {
@@ -61,12 +64,13 @@ export function finetuneProgress(
       if (e.kind === "step") loss.add("train (per batch)", e.epoch, e.loss);
       else if (e.kind === "eval") {
         loss.add("validation", e.epoch, e.validationLoss);
-        accuracy.add("validation accuracy", e.epoch, e.validationAccuracy);
+        scores.add("mean of the tasks (picks the best model)", e.epoch, e.validationScore);
+        for (const [task, x] of Object.entries(e.validationByTask)) scores.add(task, e.epoch, x);
       }
     },
     finish: async () => {
       await loss.finish();
-      await accuracy.finish();
+      await scores.finish();
     },
   };
 }

@@ -1,4 +1,4 @@
-// Greedy generation for many prompts at once: how the workbook evaluates short answers quickly.
+// Generation for many prompts at once, greedy or sampled: how the workbook evaluates quickly.
 //
 // Classification answers are a token or two (" positive", then the end-of-text token), so evaluating
 // a test split means many short generations. One at a time, each costs a few forward passes of a
@@ -8,37 +8,86 @@
 // attends to the pads after it, so every row gets exactly the tokens generate() would give it alone
 // (the tests compare).
 //
+// Greedy (temperature 0, the default) takes the argmax on the tensor side and reads B ids a step.
+// Sampled (temperature > 0, with topK / topP) reads the (B, V) logits once a step and picks each row's
+// token with pickToken (model/generate.ts) and that row's own SeededRandom: seeds[i] if given, else
+// `${seed}:${i}` (seed defaults to 0). So a row's text depends only on its prompt, its seed and the
+// options, not on the batch size or the other prompts, and generate(prompt, { ...options, seed: rowSeed })
+// gives the same tokens (the tests compare).
+//
 //   const outs = generateBatch(model, tokenizer, prompts, { maxNewTokens: 3 });
 //   // [{ ids: [1432], text: " positive", stoppedBy: "eos", promptTokens: 17 }, ...]
+//   const reviews = generateBatch(model, tokenizer, Array(50).fill("Write a positive review."), {
+//     maxNewTokens: 60, temperature: 0.8, topP: 0.95, seed: 1, // row i samples with seed "1:i"
+//   });
 import * as tf from "@tensorflow/tfjs";
+import { SeededRandom } from "../runtime/random";
 import { Decoder } from "./decoder";
 import type { GPT } from "./gpt";
-import type { Generation, TextCodec } from "./generate";
+import { pickToken, type Generation, type TextCodec } from "./generate";
 
 export interface BatchGenerateOptions {
   /** Most tokens to add to each prompt (default 8). */
   maxNewTokens?: number;
-  /** Prompts per forward pass (default 32). */
+  /** Prompts per forward pass (default 32). It changes the speed, never the tokens. */
   batchSize?: number;
+  /** 0 (default) picks each row's most likely token (greedy); above 0 samples, higher = more random. */
+  temperature?: number;
+  /** Sample only among the k most likely tokens (0 = no limit, the default). */
+  topK?: number;
+  /** Sample only among the most likely tokens whose probabilities add up to p (1 = no limit, the default). */
+  topP?: number;
+  /** Seed for sampling (default 0): row i samples with seed `${seed}:${i}`, i its index in `prompts`. */
+  seed?: number | string;
+  /** One seed per prompt (overrides `seed`): row i samples with seeds[i], as generate() with seed seeds[i]. */
+  seeds?: readonly (number | string)[];
   /** Stop a row when it produces one of these (default: the tokenizer's end-of-sequence token). */
   stopTokenIds?: number[];
   /** Stop a row when its text contains one of these; its text is cut before it. */
   stopStrings?: string[];
 }
 
-/** Greedy continuations of every prompt; the same tokens as generate() with temperature 0. */
+function validate(options: BatchGenerateOptions, prompts: number): void {
+  const { maxNewTokens = 8, batchSize = 32, temperature = 0, topK = 0, topP = 1, seed = 0, seeds } = options;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+    throw new Error(`generateBatch: maxNewTokens must be a positive integer, got ${maxNewTokens}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`generateBatch: batchSize must be a positive integer, got ${batchSize}.`);
+  if (!(temperature >= 0)) throw new Error(`generateBatch: temperature must be >= 0 (0 = greedy), got ${temperature}.`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new Error(`generateBatch: topK must be a whole number >= 0 (0 = no limit), got ${topK}.`);
+  if (!(topP > 0 && topP <= 1)) throw new Error(`generateBatch: topP must be in (0, 1], got ${topP}.`);
+  const seedOk = (s: unknown) => typeof s === "string" || (typeof s === "number" && Number.isFinite(s));
+  if (!seedOk(seed)) throw new Error(`generateBatch: seed must be a finite number or a string, got ${String(seed)}.`);
+  if (seeds !== undefined) {
+    if (!Array.isArray(seeds) || seeds.length !== prompts)
+      throw new Error(
+        `generateBatch: seeds must have one seed per prompt: ${Array.isArray(seeds) ? seeds.length : "no array of"} seeds for ${prompts} prompts.`,
+      );
+    const bad = seeds.findIndex((s) => !seedOk(s));
+    if (bad >= 0)
+      throw new Error(`generateBatch: seeds[${bad}] must be a finite number or a string, got ${String(seeds[bad])}.`);
+  }
+}
+
+/**
+ * Continues every prompt (text, or token ids) with up to maxNewTokens tokens, `batchSize` rows per
+ * forward pass: logits (B, V) a step, B <= batchSize. Greedy by default (the same tokens as generate()
+ * with temperature 0); with temperature > 0 row i samples with its own SeededRandom, seeded by
+ * seeds[i] or else `${seed ?? 0}:${i}`, and gets the tokens generate(prompts[i], { ...options,
+ * seed: thatSeed }) gives. Returns one Generation per prompt, in order.
+ */
 export function generateBatch(
   model: GPT,
   codec: TextCodec,
   prompts: readonly (string | number[])[],
   options: BatchGenerateOptions = {},
 ): Generation[] {
+  validate(options, prompts.length);
   const maxNew = options.maxNewTokens ?? 8;
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isInteger(maxNew) || maxNew < 1)
-    throw new Error(`generateBatch: maxNewTokens must be a positive integer, got ${maxNew}.`);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new Error(`generateBatch: batchSize must be a positive integer, got ${batchSize}.`);
+  const sampled = (options.temperature ?? 0) > 0;
+  const pick = { temperature: options.temperature, topK: options.topK, topP: options.topP };
   const window = model.config.blockSize;
   const stopIds = new Set(options.stopTokenIds ?? (codec.eosTokenId !== undefined ? [codec.eosTokenId] : []));
   const encoded = prompts.map((p, i) => {
@@ -59,9 +108,12 @@ export function generateBatch(
   }));
 
   for (let start = 0; start < encoded.length; start += batchSize) {
-    const rows = encoded
-      .slice(start, start + batchSize)
-      .map((ids, r) => ({ index: start + r, ids: ids.slice(), done: false }));
+    const rows = encoded.slice(start, start + batchSize).map((ids, r) => {
+      const index = start + r;
+      // Seeded by the prompt's index, not its place in the chunk: the batch size cannot change it.
+      const rng = sampled ? new SeededRandom(options.seeds?.[index] ?? `${options.seed ?? 0}:${index}`) : undefined;
+      return { index, ids: ids.slice(), done: false, rng };
+    });
     // Every row stays in the batch until the chunk ends (a finished row's steps are ignored): the
     // batch keeps one shape, so one recorded decoding step serves the whole chunk.
     const longest = Math.max(...rows.map((r) => r.ids.length));
@@ -75,20 +127,29 @@ export function generateBatch(
           }
         }
         if (rows.every((r) => r.done)) break;
-        const next = tf.tidy(() => {
-          // Each row feeds its newest token at its own position; a finished row repeats its last one.
-          const logits =
-            step === 0
-              ? decoder.prefill(rows.map((r) => r.ids))
-              : decoder.step(
-                  rows.map((r) => r.ids[r.ids.length - 1]),
-                  rows.map((r) => Math.min(r.ids.length, decoder.capacity) - 1),
-                );
-          return tf.argMax(logits, -1).dataSync(); // (B)
-        });
+        // Each row feeds its newest token at its own position; a finished row repeats its last one.
+        const forward = () =>
+          step === 0
+            ? decoder.prefill(rows.map((r) => r.ids))
+            : decoder.step(
+                rows.map((r) => r.ids[r.ids.length - 1]),
+                rows.map((r) => Math.min(r.ids.length, decoder.capacity) - 1),
+              ); // (B, V)
+        let pickRow: (b: number) => number;
+        if (sampled) {
+          // Read outside tf.tidy: tidy walks a returned typed array element by element.
+          const t = tf.tidy(forward);
+          const V = t.shape[1]!;
+          const logits = t.dataSync() as Float32Array; // (B * V)
+          t.dispose();
+          pickRow = (b) => pickToken(logits.subarray(b * V, (b + 1) * V), pick, rows[b].rng!);
+        } else {
+          const ids = tf.tidy(() => tf.argMax(forward(), -1).dataSync()); // (B)
+          pickRow = (b) => ids[b];
+        }
         rows.forEach((r, b) => {
-          if (r.done) return;
-          const token = next[b];
+          if (r.done) return; // a finished row draws no random number, as generate() stops drawing
+          const token = pickRow(b);
           const result = results[r.index];
           if (stopIds.has(token)) {
             r.done = true;

@@ -44,6 +44,25 @@ export interface Generation {
   promptTokens: number;
 }
 
+/**
+ * The k largest logits' indices, largest first, ties in index order: exactly the first k of a
+ * stable sort by logit, without sorting all V of them (a sampled step of an 8192-token vocabulary
+ * would otherwise sort 8192 numbers per row).
+ */
+function topKIndices(logits: Float32Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    const x = logits[i];
+    // A later index with a logit equal to the k-th one comes after it in a stable sort: leave it out.
+    if (top.length === k && !(x > logits[top[k - 1]])) continue;
+    let j = top.length === k ? k - 1 : top.length;
+    while (j > 0 && logits[top[j - 1]] < x) j--;
+    top.splice(j, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
 /** Picks the next token from one row of logits (V), greedy or sampled. */
 export function pickToken(logits: Float32Array, options: GenerateOptions, rng: SeededRandom): number {
   const temperature = options.temperature ?? 0;
@@ -53,8 +72,10 @@ export function pickToken(logits: Float32Array, options: GenerateOptions, rng: S
     return best;
   }
   // Candidates sorted by logit, cut by top-k, then softmax with temperature, then cut by top-p.
-  let order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]);
-  if (options.topK && options.topK > 0) order = order.slice(0, options.topK);
+  let order =
+    options.topK && options.topK > 0 && options.topK < logits.length
+      ? topKIndices(logits, options.topK)
+      : Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]);
   const max = logits[order[0]];
   const weights = order.map((i) => Math.exp((logits[i] - max) / temperature));
   const total = weights.reduce((a, b) => a + b, 0);

@@ -128,3 +128,45 @@ export function previewTemplates(
 ): { template: string; prompt: string; completion: string }[] {
   return resolveTemplates(templates).map((t) => ({ template: t.id, ...renderTemplate(t, record) }));
 }
+
+/**
+ * Keeps one phrasing per task for each source record, drawn with the seed: from every template
+ * rendered on every record ("all-per-record") to a training set where each review is seen once per
+ * task (once classified, once written, ...), under one of that task's phrasings. The order is kept.
+ */
+export function onePhrasingPerTask<T extends InstructionExample>(examples: readonly T[], seed: number | string): T[] {
+  const groups = new Map<string, T[]>();
+  for (const e of examples) {
+    const key = `${e.sourceId}\u0000${e.task}`;
+    const list = groups.get(key);
+    if (list) list.push(e);
+    else groups.set(key, [e]);
+  }
+  const rng = new SeededRandom(seed).fork("phrasing");
+  const kept = new Set<T>();
+  // Groups in order of first appearance, one draw each: the same seed keeps the same examples.
+  for (const list of groups.values()) kept.add(list[rng.int(list.length)]);
+  return examples.filter((e) => kept.has(e));
+}
+
+/** Rows for showTable: per task, its templates and how many examples each split has. */
+export function taskReport(splits: {
+  train: readonly InstructionExample[];
+  validation: readonly InstructionExample[];
+  test: readonly InstructionExample[];
+}): Record<string, string | number>[] {
+  const tasks = [...new Set([...splits.train, ...splits.validation, ...splits.test].map((e) => e.task))];
+  return tasks.map((task) => {
+    const of = (list: readonly InstructionExample[]) => list.filter((e) => e.task === task);
+    const trained = new Set(of(splits.train).map((e) => e.templateId));
+    const tested = [...new Set(of(splits.test).map((e) => e.templateId))];
+    return {
+      task,
+      "trained phrasings": [...trained].join(", ") || "(none)",
+      "held-out phrasings (test only)": tested.filter((t) => !trained.has(t)).join(", ") || "(none)",
+      train: of(splits.train).length,
+      validation: of(splits.validation).length,
+      test: of(splits.test).length,
+    };
+  });
+}

@@ -3,6 +3,8 @@
 //
 // "sentiment" (any data with text and a label; the embedded UCI sentences and IMDB reviews):
 //   classify the review, did the reviewer like it (yes/no), write a positive or negative review.
+// "review-topic" (the embedded UCI sentences, whose `domain` says what is reviewed): is the review
+//   about a product, a restaurant or a movie? Three answers, so not always one of two words.
 // "star-rating" (star-rated Amazon reviews a user brings as a file; text, rating 1-5, title):
 //   predict the stars, write an N-star review, give a short sentence describing it (its headline).
 //
@@ -12,6 +14,7 @@ import type { TemplateSpec } from "./template";
 
 const SENTIMENTS = ["negative", "positive"];
 const STARS = ["1", "2", "3", "4", "5"];
+const DOMAINS = ["movie", "product", "restaurant"];
 
 export const SENTIMENT_TEMPLATES: readonly TemplateSpec[] = [
   {
@@ -31,6 +34,18 @@ export const SENTIMENT_TEMPLATES: readonly TemplateSpec[] = [
     collection: "sentiment",
     task: "sentiment-classification",
     instruction: "Review: {{text}}\nIs this review negative or positive?\nAnswer:",
+    completion: "{{answer}}",
+    answerField: "label",
+    answerChoices: SENTIMENTS,
+    metric: "accuracy",
+    originalTask: true,
+  },
+  {
+    // The question first, the review after it: the answer words are named in the instruction.
+    id: "sentiment-question-first",
+    collection: "sentiment",
+    task: "sentiment-classification",
+    instruction: "Is the following review positive or negative?\n{{text}}\nAnswer:",
     completion: "{{answer}}",
     answerField: "label",
     answerChoices: SENTIMENTS,
@@ -69,7 +84,7 @@ export const SENTIMENT_TEMPLATES: readonly TemplateSpec[] = [
     task: "review-generation",
     instruction: "Write a {{label}} review.",
     completion: "{{text}}",
-    metric: "none",
+    metric: "judge",
     originalTask: false,
   },
   {
@@ -78,7 +93,32 @@ export const SENTIMENT_TEMPLATES: readonly TemplateSpec[] = [
     task: "review-generation",
     instruction: "Here is a {{label}} review:",
     completion: "{{text}}",
-    metric: "none",
+    metric: "judge",
+    originalTask: false,
+  },
+];
+
+export const REVIEW_TOPIC_TEMPLATES: readonly TemplateSpec[] = [
+  {
+    id: "topic-product-restaurant-movie",
+    collection: "review-topic",
+    task: "review-topic",
+    instruction: "Review: {{text}}\nIs this review about a product, a restaurant or a movie?\nAnswer:",
+    completion: "{{answer}}",
+    answerField: "domain",
+    answerChoices: DOMAINS,
+    metric: "accuracy",
+    originalTask: false,
+  },
+  {
+    id: "topic-what-is-reviewed",
+    collection: "review-topic",
+    task: "review-topic",
+    instruction: "What is reviewed here, a movie, a product or a restaurant? {{text}}\nReviewed:",
+    completion: "{{answer}}",
+    answerField: "domain",
+    answerChoices: DOMAINS,
+    metric: "accuracy",
     originalTask: false,
   },
 ];
@@ -112,7 +152,7 @@ export const STAR_RATING_TEMPLATES: readonly TemplateSpec[] = [
     task: "review-generation",
     instruction: "Write a {{rating}}-star review.",
     completion: "{{text}}",
-    metric: "none",
+    metric: "judge",
     originalTask: false,
   },
   {
@@ -121,7 +161,7 @@ export const STAR_RATING_TEMPLATES: readonly TemplateSpec[] = [
     task: "review-generation",
     instruction: "Title: {{title}}\nWrite a {{rating}}-star review with this title.",
     completion: "{{text}}",
-    metric: "none",
+    metric: "judge",
     originalTask: false,
   },
   {
@@ -130,7 +170,7 @@ export const STAR_RATING_TEMPLATES: readonly TemplateSpec[] = [
     task: "headline-generation",
     instruction: "Give a short sentence describing this review: {{text}}\nSummary:",
     completion: "{{title}}",
-    metric: "rouge-like",
+    metric: "rouge-l",
     originalTask: false,
   },
   {
@@ -139,7 +179,7 @@ export const STAR_RATING_TEMPLATES: readonly TemplateSpec[] = [
     task: "headline-generation",
     instruction: "Review: {{text}}\nA title for this review:",
     completion: "{{title}}",
-    metric: "rouge-like",
+    metric: "rouge-l",
     originalTask: false,
   },
 ];

@@ -8,7 +8,7 @@
 //
 // Running a cell again defines the same template again: an identical definition is accepted as is,
 // a different one under a taken id is refused unless { replace: true } is passed.
-import { SENTIMENT_TEMPLATES, STAR_RATING_TEMPLATES } from "./library";
+import { REVIEW_TOPIC_TEMPLATES, SENTIMENT_TEMPLATES, STAR_RATING_TEMPLATES } from "./library";
 import { checkTemplate, didYouMean, type PromptTemplate, type TemplateSpec } from "./template";
 
 const registry = new Map<string, PromptTemplate>();
@@ -90,12 +90,20 @@ export function listTemplates(filter: TemplateFilter = {}): PromptTemplate[] {
   );
 }
 
-/** Rows for showTable: one per template with its task, fields, answers and metric. */
+/** A template's text on one table line: each newline shown as "⏎". */
+const oneLine = (text: string): string => text.replace(/\r?\n/g, "⏎");
+
+/**
+ * Rows for showTable: one per template with its task, its instruction and completion pattern (each
+ * newline shown as "⏎", so a row stays on one line), fields, answers and metric.
+ */
 export function templateTable(templates: readonly PromptTemplate[] = listTemplates()): Record<string, string>[] {
   return templates.map((t) => ({
     id: t.id,
     collection: t.collection,
     task: t.task,
+    instruction: oneLine(t.instruction),
+    completion: oneLine(t.completion),
     fields: t.fields.join(", "),
     answers: t.answerChoices ? t.answerChoices.join(" / ") : "(free text)",
     metric: t.metric,
@@ -103,4 +111,4 @@ export function templateTable(templates: readonly PromptTemplate[] = listTemplat
   }));
 }
 
-for (const spec of [...SENTIMENT_TEMPLATES, ...STAR_RATING_TEMPLATES]) defineTemplate(spec);
+for (const spec of [...SENTIMENT_TEMPLATES, ...REVIEW_TOPIC_TEMPLATES, ...STAR_RATING_TEMPLATES]) defineTemplate(spec);

@@ -23,8 +23,15 @@ import { didYouMean as closestName } from "../util/config";
 export type TemplateTask =
   "sentiment-classification" | "rating-prediction" | "review-generation" | "headline-generation" | (string & {});
 
-/** How an answer is scored: exact match among choices, word overlap with the reference, or not at all. */
-export type TemplateMetric = "accuracy" | "rouge-like" | "none";
+/**
+ * How an answer is scored (src/eval/tasks.ts):
+ *   "accuracy"  the written answer must be one of answerChoices and the right one (classification);
+ *   "judge"     a written review must carry the sentiment the prompt asked for, as a separate judge
+ *               classifier reads it (review generation; never exact match on free text);
+ *   "rouge-l"   word overlap (ROUGE-L F1) with the reference completion (a headline);
+ *   "none"      not scored (a template used for training only).
+ */
+export type TemplateMetric = "accuracy" | "judge" | "rouge-l" | "none";
 
 /** A template as written in a notebook cell or in the library (library.ts). */
 export interface TemplateSpec {
@@ -64,7 +71,7 @@ export interface RenderedPrompt {
 }
 
 /** Fields of the review schema (src/data/reviews.ts) a placeholder may name. */
-export const TEMPLATE_FIELDS: readonly string[] = ["text", "label", "rating", "title", "product", "category"];
+export const TEMPLATE_FIELDS: readonly string[] = ["text", "label", "rating", "title", "product", "category", "domain"];
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -81,7 +88,7 @@ const SPEC_KEYS = [
   "collection",
   "extraFields",
 ];
-const METRICS: readonly TemplateMetric[] = ["accuracy", "rouge-like", "none"];
+const METRICS: readonly TemplateMetric[] = ["accuracy", "judge", "rouge-l", "none"];
 
 /** The placeholder names in a template string, in order, each once. */
 export function placeholders(text: string): string[] {

@@ -5,7 +5,8 @@
 // example once, in seeded, length-bucketed batches; `gradAccumulation` micro-batches make one
 // AdamW step (warm-up then cosine learning rate, gradients clipped by their global norm). After each
 // epoch (or every `evalEvery` steps) the model answers the validation prompts: validation loss and
-// validation accuracy by generation. The best model so far is saved in <outDir>/best; with
+// a validation score: by default the accuracy of the answers the model writes, or each task's own
+// metric for a mix of tasks (the `validate` option). The best model so far is saved in <outDir>/best; with
 // `patience`, training stops once that many evaluations pass without a better one.
 //
 // Everything needed to resume (weights, optimizer moments, position in the epoch, history) is saved
@@ -14,7 +15,7 @@
 // with a message, and <outDir>/latest keeps the last good state.
 //
 //   const run = await finetune({ base, tokenizer, train, validation, config: finetuneConfig({ epochs: 3 }), outDir: "runs/sentiment" });
-//   run.model  // the best model (by validation accuracy), which the caller disposes
+//   run.model  // the best model (by validation score), which the caller disposes
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -49,13 +50,19 @@ export interface FinetuneConfig {
   beta2: number;
   /** Gradients are scaled down when their global norm exceeds this. */
   gradClip: number;
+  /**
+   * How a batch's loss averages its graded tokens. "token": every graded token counts the same (the
+   * usual SFT loss, TRL's); "example": every example counts the same however long its answer, so
+   * that in a mix of tasks the short answers (a label) are not drowned by the long ones (a review).
+   */
+  lossWeighting: "token" | "example";
   /** Dropout while training (0: none). Small data overfits; 0.1 slows that down. */
   dropout: number;
   /** Evaluate on the validation split every this many optimizer steps; 0: at the end of each epoch. */
   evalEvery: number;
   /** Validation examples answered by generation at each evaluation (0: all). */
   validationLimit: number;
-  /** Stop after this many evaluations without a better validation accuracy (0: never stop early). */
+  /** Stop after this many evaluations without a better validation score (0: never stop early). */
   patience: number;
   /** Save a resumable checkpoint every this many optimizer steps (besides each evaluation). */
   checkpointEvery: number;
@@ -78,6 +85,7 @@ export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>(
     beta1: 0.9,
     beta2: 0.999,
     gradClip: 1.0,
+    lossWeighting: "token",
     dropout: 0,
     evalEvery: 0,
     validationLimit: 0,
@@ -97,6 +105,7 @@ export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>(
     beta1: { type: "number", min: 0, below: 1 },
     beta2: { type: "number", min: 0, below: 1 },
     gradClip: { type: "number", above: 0 },
+    lossWeighting: { type: "string", oneOf: ["token", "example"] },
     dropout: { type: "number", min: 0, below: 1 },
     evalEvery: { type: "integer", min: 0 },
     validationLimit: { type: "integer", min: 0 },
@@ -133,7 +142,10 @@ export type FinetuneEvent =
       step: number;
       epoch: number;
       validationLoss: number;
-      validationAccuracy: number;
+      /** The score that picks the best model (see FinetuneArgs.validate): accuracy of the written answers by default. */
+      validationScore: number;
+      /** The score of each task, when the validation scores several. */
+      validationByTask: Record<string, number>;
       invalid: number;
       best: boolean;
     }
@@ -148,7 +160,10 @@ export interface FinetuneRecord {
   trainLoss: number;
   learningRate: number;
   validationLoss?: number;
-  validationAccuracy?: number;
+  /** The validation score (FinetuneArgs.validate): what picks the best model. */
+  validationScore?: number;
+  /** Each task's validation score, when there are several. */
+  validationByTask?: Record<string, number>;
 }
 
 /** Saved as state.json beside the weights, so that a run can resume exactly where it stopped. */
@@ -161,7 +176,7 @@ export interface FinetuneState {
   elapsedSeconds: number;
   config: FinetuneConfig;
   history: FinetuneRecord[];
-  best: { step: number; validationAccuracy: number; validationLoss: number } | null;
+  best: { step: number; validationScore: number; validationLoss: number } | null;
   evaluationsSinceBest: number;
   stoppedEarly: boolean;
 }
@@ -180,12 +195,25 @@ export interface FinetuneArgs {
   /** Continue from <outDir>/latest when it exists (default true); false starts over. */
   resume?: boolean;
   onEvent?: (e: FinetuneEvent) => void;
+  /**
+   * How the model is scored on the validation split at each evaluation (higher is better; the best
+   * model is kept). Default: the accuracy of its written answers (evaluateByGeneration), which suits
+   * classification only; a mix of tasks passes each task's own metric (src/eval/tasks.ts).
+   */
+  validate?: (model: GPT) => ValidationResult;
   /** Stop (after saving) once this many optimizer steps have run in this call: for tests of resuming. */
   stopAfterSteps?: number;
 }
 
+/** A validation score: the number that picks the best model, with each task's part and the invalid answers. */
+export interface ValidationResult {
+  score: number;
+  byTask: Record<string, number>;
+  invalid: number;
+}
+
 export interface FinetuneResult {
-  /** The best model by validation accuracy (the last one if there was no evaluation). The caller disposes it. */
+  /** The best model by validation score (the last one if there was no evaluation). The caller disposes it. */
   model: GPT;
   state: FinetuneState;
   /** Where the best model is saved (with its tokenizer): loadCheckpoint(bestFolder). */
@@ -231,6 +259,16 @@ export function maskedValidationLoss(
   return count === 0 ? NaN : total / count;
 }
 
+/**
+ * The example with its loss mask spread evenly over its graded tokens (each 1 / their number), so
+ * that the batch's loss, the mask-weighted mean, is the mean over examples of each one's own mean:
+ * a written review (20 graded tokens) then counts as much as a label (2 tokens), not ten times more.
+ */
+export function weightedByExample(e: TokenizedExample): TokenizedExample {
+  const graded = e.lossMask.reduce((a, b) => a + b, 0);
+  return graded === 0 ? e : { ...e, lossMask: e.lossMask.map((m) => m / graded) };
+}
+
 /** Tokens the loss grades in a batch (the mask after the one-position shift of next-token prediction). */
 function supervisedTokens(batch: Batch): number {
   return batch.lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
@@ -255,13 +293,14 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     );
 
   const alreadyTokenized = args.train.length > 0 && "inputIds" in args.train[0];
-  const { examples: train, skipped } = alreadyTokenized
+  const { examples: tokenized, skipped } = alreadyTokenized
     ? { examples: args.train as readonly TokenizedExample[], skipped: 0 }
     : tokenizeExamples(
         args.train as { prompt: string; completion: string }[],
         tokenizer as TextCodec & { eosTokenId: number },
         { maxLength: c.maxLength, onTooLong: "skip" },
       );
+  const train = c.lossWeighting === "example" ? tokenized.map(weightedByExample) : tokenized;
   if (train.length === 0)
     throw new Error(
       `finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`,
@@ -341,19 +380,27 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   };
   const evaluate = () => {
     const validationLoss = maskedValidationLoss(model, validationTokens, c.batchSize, eos);
-    const report = evaluateByGeneration(model, tokenizer, validationSet).report;
+    const result: ValidationResult = args.validate
+      ? args.validate(model)
+      : (() => {
+          const report = evaluateByGeneration(model, tokenizer, validationSet).report;
+          return { score: report.accuracy, byTask: {}, invalid: report.invalid };
+        })();
+    if (!Number.isFinite(result.score))
+      throw new Error(`finetune: the validation score is ${result.score}; validate must return a finite number.`);
     const record = state.history[state.history.length - 1];
     if (record && record.step === state.step) {
       record.validationLoss = validationLoss;
-      record.validationAccuracy = report.accuracy;
+      record.validationScore = result.score;
+      if (Object.keys(result.byTask).length > 0) record.validationByTask = result.byTask;
     }
-    // Better: a higher accuracy, or the same accuracy with a clearly lower loss (noise does not count).
+    // Better: a higher score, or the same score with a clearly lower loss (noise does not count).
     const better =
       state.best === null ||
-      report.accuracy > state.best.validationAccuracy ||
-      (report.accuracy === state.best.validationAccuracy && validationLoss < state.best.validationLoss - 1e-3);
+      result.score > state.best.validationScore ||
+      (result.score === state.best.validationScore && validationLoss < state.best.validationLoss - 1e-3);
     if (better) {
-      state.best = { step: state.step, validationAccuracy: report.accuracy, validationLoss };
+      state.best = { step: state.step, validationScore: result.score, validationLoss };
       state.evaluationsSinceBest = 0;
       saveCheckpoint(model, bestFolder, {
         overwrite: true,
@@ -368,8 +415,9 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
       step: state.step,
       epoch: state.epoch + state.batch / batchesPerEpoch,
       validationLoss,
-      validationAccuracy: report.accuracy,
-      invalid: report.invalid,
+      validationScore: result.score,
+      validationByTask: result.byTask,
+      invalid: result.invalid,
       best: better,
     });
   };

@@ -8,15 +8,15 @@ import { frameRecords } from "../../src/data/frame";
 const count = (labels: string[], label: string) => labels.filter((l) => l === label).length;
 
 describe("embedded datasets", () => {
-  it("loads the Amazon sentences as a DataFrame: sourceId, text, label", () => {
+  it("loads the Amazon sentences as a DataFrame: sourceId, text, label, domain", () => {
     const df = loadEmbeddedDataset("amazon");
-    assert.deepEqual(df.shape, [990, 3]);
-    assert.deepEqual(df.columns, ["sourceId", "text", "label"]);
-    assert.deepEqual(df.dtypes, ["string", "string", "string"]);
+    assert.deepEqual(df.shape, [990, 4]);
+    assert.deepEqual(df.columns, ["sourceId", "text", "label", "domain"]);
+    assert.deepEqual(df.dtypes, ["string", "string", "string", "string"]);
     const rows = frameRecords(df);
     assert.deepEqual(rows.slice(0, 2), [
-      { sourceId: "amazon:1", text: "So there is no way for me to plug it in here in the US unless I go by a converter.", label: "negative" },
-      { sourceId: "amazon:2", text: "Good case, Excellent value.", label: "positive" },
+      { sourceId: "amazon:1", text: "So there is no way for me to plug it in here in the US unless I go by a converter.", label: "negative", domain: "product" },
+      { sourceId: "amazon:2", text: "Good case, Excellent value.", label: "positive", domain: "product" },
     ]);
     assert.equal(count(rows.map((r) => String(r.label)), "positive"), 493);
   });
@@ -64,7 +64,7 @@ describe("embedded datasets", () => {
     assert.deepEqual(positions, positions.slice().sort((x, y) => x - y));
     assert.deepEqual(embeddedReviews("imdb-reviews", { limit: 100, seed: 1 }), a);
     assert.notDeepEqual(embeddedReviews("imdb-reviews", { limit: 100, seed: 2 }).map((r) => r.sourceId), a.map((r) => r.sourceId));
-    assert.deepEqual(loadEmbeddedDataset("yelp", { limit: 10 }).shape, [10, 3]);
+    assert.deepEqual(loadEmbeddedDataset("yelp", { limit: 10 }).shape, [10, 4]);
   });
 
   it("splits a sample's quota across unequal labels so the counts add up", () => {

@@ -45,7 +45,7 @@ describe("end to end: reviews -> instruction dataset -> splits -> few-shot promp
   it("the embedded Amazon sentences with the sentiment templates", () => {
     // Cell: load the reviews.
     const reviews = loadEmbeddedDataset("amazon");
-    assert.deepEqual(reviews.shape, [990, 3]);
+    assert.deepEqual(reviews.shape, [990, 4]);
 
     // Cell: three templates on one review.
     const review = frameRecords(reviews)[1];

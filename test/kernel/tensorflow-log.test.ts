@@ -12,6 +12,10 @@ const XEON_NOTICES = [
   "I0000 00:00:1795853696.314339    3625 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.",
   "To enable the following instructions: AVX2 AVX512F AVX512_VNNI AVX512_BF16 AVX512_FP16 AVX_VNNI AMX_TILE AMX_INT8 AMX_BF16 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.",
   "W0000 00:00:1795853699.000001    3625 cpu_allocator_impl.cc:83] Allocation of 411041792 exceeds 10% of free system memory.",
+  // The XLA compile cache on an AMD EPYC (two error-level notices the entry loads despite).
+  "E0000 00:00:1796410110.828714    7400 text_format.cc:378] Error parsing text-format tensorflow.XlaSerializedCacheEntry: 2:1: Expected identifier, got: 5",
+  "E0000 00:00:1796410110.838907    7400 cpu_aot_loader.cc:220] Loading XLA:CPU AOT result. Target machine feature +prefer-no-scatter is not  supported on the host machine. Machine type used for XLA:CPU compilation doesn't match the machine type for execution. Compile machine features: [+64bit,+adx]",
+  "E0000 00:00:1796410110.838952    7400 cpu_aot_loader.cc:220] Loading XLA:CPU AOT result. Target machine feature +prefer-no-gather is not  supported on the host machine. Machine type used for XLA:CPU compilation doesn't match the machine type for execution.",
 ];
 
 describe("TensorFlow's start-up notices", () => {
@@ -20,6 +24,7 @@ describe("TensorFlow's start-up notices", () => {
     for (const line of [
       "E0000 00:00:1795853699.1 3625 op_kernel.cc:1857] OP_REQUIRES failed at matmul_op.cc: INVALID_ARGUMENT",
       "F0000 00:00:1795853699.1 3625 logging.cc:1] Check failed",
+      "E0000 00:00:1796410110.838952    7400 cpu_aot_loader.cc:220] Loading XLA:CPU AOT result. Target machine feature +avx512f is not supported on the host machine.",
       "[workbook] backend: tensorflow - native TensorFlow 2.21.0",
       "Error: Pre-training stopped at step 3: the loss is NaN.",
       "WARNING: something else",

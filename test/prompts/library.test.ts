@@ -1,10 +1,11 @@
 // Every shipped template, rendered on fixed records: the exact prompt and completion strings.
 import assert from "node:assert/strict";
-import { SENTIMENT_TEMPLATES, STAR_RATING_TEMPLATES } from "../../src/prompts/library";
+import { REVIEW_TOPIC_TEMPLATES, SENTIMENT_TEMPLATES, STAR_RATING_TEMPLATES } from "../../src/prompts/library";
 import { getTemplate, listTemplates } from "../../src/prompts/registry";
 import { renderTemplate } from "../../src/prompts/template";
 
-const positive = { sourceId: "amazon:3", text: "Great for the jawbone.", label: "positive" };
+const positive = { sourceId: "amazon:3", text: "Great for the jawbone.", label: "positive", domain: "product" };
+const restaurant = { sourceId: "yelp:7", text: "The fries were cold.", label: "negative", domain: "restaurant" };
 const negative = { sourceId: "amazon:1", text: "Battery died in a day.", label: "negative" };
 const star = {
   sourceId: "R1",
@@ -26,6 +27,9 @@ const EXPECTED: Record<string, [object, string, string][]> = {
     [positive, "Review: Great for the jawbone.\nIs this review negative or positive?\nAnswer:", " positive"],
     [negative, "Review: Battery died in a day.\nIs this review negative or positive?\nAnswer:", " negative"],
   ],
+  "sentiment-question-first": [
+    [positive, "Is the following review positive or negative?\nGreat for the jawbone.\nAnswer:", " positive"],
+  ],
   "sentiment-continuation": [
     [positive, "Here is a review: Great for the jawbone.\nThe sentiment of this review is", " positive"],
     [negative, "Here is a review: Battery died in a day.\nThe sentiment of this review is", " negative"],
@@ -39,6 +43,25 @@ const EXPECTED: Record<string, [object, string, string][]> = {
     [negative, "Write a negative review.", " Battery died in a day."],
   ],
   "review-here-is-sentiment": [[positive, "Here is a positive review:", " Great for the jawbone."]],
+  "topic-product-restaurant-movie": [
+    [
+      positive,
+      "Review: Great for the jawbone.\nIs this review about a product, a restaurant or a movie?\nAnswer:",
+      " product",
+    ],
+    [
+      restaurant,
+      "Review: The fries were cold.\nIs this review about a product, a restaurant or a movie?\nAnswer:",
+      " restaurant",
+    ],
+  ],
+  "topic-what-is-reviewed": [
+    [
+      restaurant,
+      "What is reviewed here, a movie, a product or a restaurant? The fries were cold.\nReviewed:",
+      " restaurant",
+    ],
+  ],
   "rating-predict": [
     [star, "Predict the star rating (1 to 5) of this review: The strap broke after a week.\nRating:", " 2"],
   ],
@@ -57,7 +80,7 @@ const EXPECTED: Record<string, [object, string, string][]> = {
 
 describe("shipped prompt templates", () => {
   it("are all registered, and each has an expected rendering below", () => {
-    const shipped = [...SENTIMENT_TEMPLATES, ...STAR_RATING_TEMPLATES].map((t) => t.id);
+    const shipped = [...SENTIMENT_TEMPLATES, ...REVIEW_TOPIC_TEMPLATES, ...STAR_RATING_TEMPLATES].map((t) => t.id);
     assert.deepEqual(shipped.slice().sort(), Object.keys(EXPECTED).sort());
     for (const id of shipped) assert.equal(getTemplate(id).id, id);
     assert.deepEqual(
@@ -101,7 +124,10 @@ describe("shipped prompt templates", () => {
     assert.deepEqual(t("rating-predict").fields, ["text", "rating"]);
     assert.deepEqual(t("review-write-stars-titled").fields, ["title", "rating", "text"]);
     assert.deepEqual(t("headline-describe").fields, ["text", "title"]);
-    assert.equal(t("headline-describe").metric, "rouge-like");
+    assert.equal(t("headline-describe").metric, "rouge-l");
+    assert.equal(t("review-write-sentiment").metric, "judge");
+    assert.deepEqual(t("topic-product-restaurant-movie").answerChoices, ["movie", "product", "restaurant"]);
+    assert.deepEqual(t("topic-product-restaurant-movie").fields, ["text", "domain"]);
     assert.equal(t("review-write-sentiment").answerChoices, undefined);
     assert.deepEqual(
       listTemplates({ task: "rating-prediction" }).map((x) => x.id),

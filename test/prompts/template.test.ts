@@ -72,7 +72,7 @@ describe("prompt templates", () => {
     const bad = (patch: Record<string, unknown>) => () => checkTemplate({ ...verdict, ...patch } as TemplateSpec);
     assert.throws(
       bad({ instruction: "{{txt}}\nVerdict:" }),
-      /^Error: Template "test-verdict": unknown placeholder \{\{txt\}\} in the instruction \(did you mean "text"\?\)\. Placeholders name a field: text, label, rating, title, product, category, or \{\{answer\}\} in the completion; for a column of your own data, list it in extraFields\.$/,
+      /^Error: Template "test-verdict": unknown placeholder \{\{txt\}\} in the instruction \(did you mean "text"\?\)\. Placeholders name a field: text, label, rating, title, product, category, domain, or \{\{answer\}\} in the completion; for a column of your own data, list it in extraFields\.$/,
     );
     assert.throws(
       bad({ instruction: "{{text}\nVerdict:" }),
@@ -102,7 +102,7 @@ describe("prompt templates", () => {
       /answerMap sends "positive" to "yes", which is not one of answerChoices \(negative, positive\)/,
     );
     assert.throws(bad({ answerField: "stars" }), /answerField "stars" is not a field/);
-    assert.throws(bad({ metric: "bleu" }), /metric must be one of accuracy, rouge-like, none, got "bleu"/);
+    assert.throws(bad({ metric: "bleu" }), /metric must be one of accuracy, judge, rouge-l, none, got "bleu"/);
     assert.throws(bad({ originalTask: "yes" }), /originalTask must be true or false/);
     assert.throws(bad({ id: "My Template" }), /id must be lowercase letters/);
     assert.throws(bad({ instrution: "x" }), /unknown field "instrution" \(did you mean "instruction"\?\)/);
@@ -143,6 +143,8 @@ describe("prompt templates", () => {
         id: "test-verdict",
         collection: "user",
         task: "sentiment-classification",
+        instruction: "{{ text }}⏎Verdict:",
+        completion: "{{answer}}",
         fields: "text, label",
         answers: "negative / positive",
         metric: "accuracy",

@@ -104,7 +104,7 @@ describe("full fine-tuning", function () {
     );
     const evals = events.filter((e): e is Extract<FinetuneEvent, { kind: "eval" }> => e.kind === "eval");
     assert.ok(
-      evals.every((e) => e.validationAccuracy >= 0 && e.validationAccuracy <= 1 && Number.isFinite(e.validationLoss)),
+      evals.every((e) => e.validationScore >= 0 && e.validationScore <= 1 && Number.isFinite(e.validationLoss)),
     );
     assert.equal(
       maxAbsDiff(base.param("transformer.h.0.attn.c_attn.weight").dataSync(), baseWeights),

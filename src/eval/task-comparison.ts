@@ -1,0 +1,313 @@
+// The lesson's verdict, task by task: on the same test split, how well does each approach do?
+//
+//   base zero-shot   the pre-trained model reads the instruction and answers
+//   base k-shot      ... after k solved examples of the same instruction in its prompt
+//   instruct model   the fully fine-tuned model, zero-shot
+//   bag of words     a logistic regression on word presence, for the classification tasks only,
+//                    trained on the same training reviews (for generation there is no such baseline)
+//
+// Each task is scored by its own metric (tasks.ts). A task with a phrasing held out of training gets
+// two rows: its trained phrasings, and the unseen one ("an instruction never seen in training"). The
+// classification tasks are also scored by answer likelihood (which choice the model finds most
+// likely), shown apart: it asks what a model knows, not what it says.
+//
+//   const c = compareTasksOnTest({ base, instruct, tokenizer, data, fewShot: 3, seed: 0 });
+//   showTable(taskComparisonRows(c));     showFigure(taskComparisonChart(c));  (src/lesson/task-chart.ts)
+import type { GPT } from "../model/gpt";
+import type { TextCodec } from "../model/generate";
+import { buildFewShotPrompt } from "../prompts/few-shot";
+import type { InstructionExample } from "../prompts/instruction-dataset";
+import { getTemplate } from "../prompts/registry";
+import { trainBagOfWords } from "./bag-of-words";
+import { judgeAccuracy, type SentimentJudge } from "./judge";
+import { confusionMatrix, wilsonInterval, type AccuracyStats, type ConfusionMatrix } from "./metrics";
+import {
+  evaluateTasks,
+  formatTaskScore,
+  metricName,
+  scoreTasks,
+  type ScoredMetric,
+  type TaskAnswer,
+  type TaskScore,
+} from "./tasks";
+
+/** What the comparison needs of the lesson's data (LessonData has it). */
+export interface TaskComparisonData {
+  /** The source records (ReviewRecord): a baseline reads their text and the field a template answers with. */
+  reviews: readonly { sourceId: string; text: string; label: string }[];
+  splits: { train: InstructionExample[]; test: InstructionExample[] };
+  fewShotPool: readonly InstructionExample[];
+  judge: SentimentJudge;
+}
+
+export interface TaskCompareOptions {
+  base: GPT;
+  /** The fine-tuned model (leave out to compare the base model and the baseline only). */
+  instruct?: GPT;
+  tokenizer: TextCodec;
+  data: TaskComparisonData;
+  fewShot: number;
+  seed: number;
+  /** Phrasings never trained on: their answers form their task's "unseen" row. */
+  heldOutTemplates: readonly string[];
+}
+
+/** One row: a method on a task group, by one scoring. */
+export interface TaskResult extends TaskScore {
+  method: string;
+  /** Mean prompt length in tokens (language models). */
+  promptTokens?: number;
+}
+
+export interface TaskComparison {
+  results: TaskResult[];
+  /** Every language model's answers, by method ("base zero-shot", "base 3-shot", "instruct model"). */
+  answers: Record<string, TaskAnswer[]>;
+  /** The judge and how often it agrees with people on the test split's real reviews. */
+  judge: { trainedOn: string; accuracy: AccuracyStats };
+  /** The task groups, in table order. */
+  groups: string[];
+  fewShot: number;
+  testExamples: number;
+}
+
+/** The task group of an answer: its task, split by trained and held-out phrasing. */
+export function taskGroup(task: string, templateId: string, heldOut: readonly string[], tasksWithHeldOut: Set<string>) {
+  if (!tasksWithHeldOut.has(task)) return task;
+  return heldOut.includes(templateId) ? `${task} (unseen phrasing)` : `${task} (trained phrasings)`;
+}
+
+/** Every approach on every task of the test split; see the header. */
+export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
+  const { test, train } = o.data.splits;
+  if (test.length === 0) throw new Error("compareTasksOnTest: the test split is empty.");
+  const window = o.base.config.blockSize;
+  const tasksWithHeldOut = new Set(test.filter((e) => o.heldOutTemplates.includes(e.templateId)).map((e) => e.task));
+  const groupOf = (a: { task: string; templateId: string }) =>
+    taskGroup(a.task, a.templateId, o.heldOutTemplates, tasksWithHeldOut);
+  const results: TaskResult[] = [];
+  const answers: Record<string, TaskAnswer[]> = {};
+
+  const addModel = (method: string, model: GPT, prompts?: string[]) => {
+    const list = evaluateTasks(model, o.tokenizer, test, { seed: o.seed, judge: o.data.judge, prompts });
+    answers[method] = list;
+    const used = prompts ?? test.map((e) => e.prompt);
+    const tokens = new Map<string, { sum: number; n: number }>();
+    test.forEach((e, i) => {
+      const g = groupOf(e);
+      const t = tokens.get(g) ?? { sum: 0, n: 0 };
+      t.sum += o.tokenizer.encode(used[i]).length;
+      t.n += 1;
+      tokens.set(g, t);
+    });
+    for (const s of scoreTasks(list, groupOf))
+      results.push({ ...s, method, promptTokens: tokens.get(s.group)!.sum / tokens.get(s.group)!.n });
+  };
+
+  addModel("base zero-shot", o.base);
+  // k solved examples of the same instruction, as many as fit with room for the answer.
+  const shots = test.map(
+    (e) =>
+      buildFewShotPrompt(e, o.data.fewShotPool, o.tokenizer, {
+        shots: o.fewShot,
+        contextWindow: window,
+        seed: o.seed,
+        onOverflow: "trim",
+        reserve: answerReserve(e, o.tokenizer),
+      }).prompt,
+  );
+  addModel(`base ${o.fewShot}-shot`, o.base, shots);
+  if (o.instruct) addModel("instruct model", o.instruct);
+
+  // The bag of words, per classification task: trained on the training reviews' answers (the
+  // record field the template reads), scored once per test review.
+  const text = new Map(o.data.reviews.map((r) => [r.sourceId, r]));
+  const groupsSeen = new Set<string>();
+  for (const e of test) {
+    const template = getTemplate(e.templateId);
+    if (template.metric !== "accuracy" || groupsSeen.has(e.task)) continue;
+    groupsSeen.add(e.task);
+    const field = template.answerField!;
+    const records = (split: readonly InstructionExample[]) => {
+      const seen = new Set<string>();
+      return split
+        .filter((x) => x.task === e.task && !seen.has(x.sourceId) && seen.add(x.sourceId))
+        .map((x) => {
+          const record = text.get(x.sourceId)! as unknown as Record<string, unknown>;
+          return { text: String(record.text), label: String(record[field]) };
+        });
+    };
+    const trainRecords = records(train);
+    if (new Set(trainRecords.map((r) => r.label)).size < 2) continue;
+    const bow = trainBagOfWords(trainRecords);
+    const predictions = bow.evaluate(records(test));
+    const correct = predictions.filter((p) => p.predicted === p.expected).length;
+    const n = predictions.length;
+    // Stars: how far off the baseline is, as for the language models.
+    const stars = predictions.every((p) => /^\d+$/.test(p.expected));
+    const meanAbsoluteError = stars
+      ? predictions.reduce((s, p) => s + Math.abs(Number(p.predicted) - Number(p.expected)), 0) / n
+      : undefined;
+    // The baseline reads the review, not the instruction: one row for the task, whatever the phrasing.
+    for (const group of new Set(test.filter((x) => x.task === e.task).map(groupOf)))
+      results.push({
+        method: "bag of words",
+        group,
+        task: e.task,
+        metric: "accuracy",
+        scoring: "generation",
+        templates: [],
+        n,
+        score: correct / n,
+        ci95: wilsonInterval(correct, n),
+        invalid: 0,
+        ...(meanAbsoluteError === undefined ? {} : { meanAbsoluteError }),
+      });
+  }
+
+  // How far the judge can be trusted: its agreement with people on the test split's real reviews.
+  const testReviews = [...new Set(test.map((e) => e.sourceId))].map((id) => text.get(id)!);
+  const judged = judgeAccuracy(o.data.judge, testReviews);
+  const groups = [...new Set(test.map(groupOf))];
+  return {
+    results,
+    answers,
+    judge: { trainedOn: o.data.judge.trainedOn, accuracy: judged },
+    groups,
+    fewShot: o.fewShot,
+    testExamples: test.length,
+  };
+}
+
+/** Tokens to keep free after a few-shot prompt: what the answer may take when the model writes it. */
+function answerReserve(e: InstructionExample, tokenizer: TextCodec): number {
+  const t = getTemplate(e.templateId);
+  if (t.metric === "judge") return 48;
+  if (t.metric === "rouge-l") return 24;
+  return Math.max(...(t.answerChoices ?? [e.completion.trim()]).map((c) => tokenizer.encode(` ${c}`).length)) + 1;
+}
+
+/** A task group's result of one method and scoring, or undefined. */
+export function resultOf(
+  c: TaskComparison,
+  group: string,
+  method: string,
+  scoring: "generation" | "likelihood" = "generation",
+): TaskResult | undefined {
+  return c.results.find((r) => r.group === group && r.method === method && r.scoring === scoring);
+}
+
+/** The base model's best score on a task group: over zero- and few-shot, written or most likely. */
+export function bestBaseResult(c: TaskComparison, group: string): TaskResult | undefined {
+  return c.results
+    .filter((r) => r.group === group && r.method.startsWith("base "))
+    .reduce<TaskResult | undefined>((best, r) => (!best || r.score > best.score ? r : best), undefined);
+}
+
+const METHOD_ORDER = (fewShot: number) => ["base zero-shot", `base ${fewShot}-shot`, "instruct model", "bag of words"];
+
+/**
+ * Rows for showTable: one per task group and method (written answers; likelihood rows with
+ * `{ scoring: "likelihood" }`), with the metric, the score and its 95% interval, invalid answers,
+ * the mean absolute error (stars), and what went wrong with written text.
+ */
+export function taskComparisonRows(
+  c: TaskComparison,
+  options: { scoring?: "generation" | "likelihood" } = {},
+): Record<string, string | number>[] {
+  const scoring = options.scoring ?? "generation";
+  const rows: Record<string, string | number>[] = [];
+  for (const group of c.groups) {
+    for (const method of METHOD_ORDER(c.fewShot)) {
+      const r = resultOf(c, group, method, scoring);
+      if (!r) continue;
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      rows.push({
+        task: group,
+        method,
+        metric: method === "bag of words" ? "accuracy" : metricName(r.metric),
+        n: r.n,
+        score: formatTaskScore(r.metric, r.score),
+        "95% interval": `${formatTaskScore(r.metric, r.ci95[0])} to ${formatTaskScore(r.metric, r.ci95[1])}`,
+        invalid: r.metric === "rouge-l" || method === "bag of words" ? "-" : r.invalid,
+        MAE: r.meanAbsoluteError === undefined ? "-" : r.meanAbsoluteError.toFixed(2),
+        "empty / repeats / past stop":
+          r.empty === undefined || r.metric === "accuracy"
+            ? "-"
+            : `${pct(r.empty)} / ${pct(r.repeats!)} / ${pct(r.pastStop!)}`,
+        "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Rows for showTable: written reviews next to the review asked for and the judge's verdict. */
+export function judgedReviews(
+  c: TaskComparison,
+  method: string,
+  count = 8,
+): { prompt: string; "written review": string; requested: string; "judge hears": string }[] {
+  const list = (c.answers[method] ?? []).filter((a) => a.metric === "judge");
+  // Alternate the requested sentiments, so both show.
+  const bySentiment = new Map<string, TaskAnswer[]>();
+  for (const a of list) bySentiment.set(a.requested!, [...(bySentiment.get(a.requested!) ?? []), a]);
+  const queues = [...bySentiment.values()];
+  const picked: TaskAnswer[] = [];
+  for (let i = 0; picked.length < Math.min(count, list.length); i++) {
+    const q = queues[i % queues.length];
+    if (q.length) picked.push(q.shift()!);
+  }
+  return picked.map((a) => ({
+    prompt: a.prompt.length > 80 ? `...${a.prompt.slice(-77)}` : a.prompt,
+    "written review": JSON.stringify(a.output),
+    requested: a.requested!,
+    "judge hears": a.predicted ?? "(nothing to judge)",
+  }));
+}
+
+/** The comparison as plain JSON (per task and method: score, interval, counts), for files. */
+export function taskComparisonJson(c: TaskComparison): object {
+  return {
+    testExamples: c.testExamples,
+    fewShot: c.fewShot,
+    judge: { trainedOn: c.judge.trainedOn, accuracy: c.judge.accuracy.accuracy, n: c.judge.accuracy.n },
+    results: c.results.map((r) => ({
+      group: r.group,
+      task: r.task,
+      method: r.method,
+      metric: r.metric as ScoredMetric,
+      scoring: r.scoring,
+      n: r.n,
+      score: r.score,
+      ci95: r.ci95,
+      invalid: r.invalid,
+      meanAbsoluteError: r.meanAbsoluteError,
+      empty: r.empty,
+      repeats: r.repeats,
+      pastStop: r.pastStop,
+      promptTokens: r.promptTokens,
+      templates: r.templates,
+    })),
+  };
+}
+
+/**
+ * The confusion matrix of one method's written answers on a classification task (a 5 x 5 one for
+ * star ratings), with the answers that were not a choice in their own column.
+ */
+export function taskConfusion(c: TaskComparison, method: string, task: string): ConfusionMatrix {
+  const answers = (c.answers[method] ?? []).filter(
+    (a) => a.task === task && a.metric === "accuracy" && a.scoring === "generation",
+  );
+  if (answers.length === 0)
+    throw new Error(`taskConfusion: ${method} has no written answers on the classification task "${task}".`);
+  // The task's answer words (a yes/no phrasing has its own), sorted as numbers when they are stars.
+  const labels = [...new Set(answers.flatMap((a) => getTemplate(a.templateId).answerChoices ?? []))].sort((x, y) =>
+    /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y),
+  );
+  return confusionMatrix(
+    answers.map((a) => ({ expected: a.expected, predicted: a.predicted })),
+    labels,
+  );
+}
