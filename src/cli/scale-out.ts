@@ -25,6 +25,7 @@ import {
   LESSON_HYPERPARAMETERS,
   lessonData,
   lessonHyperparameters,
+  SINGLE_TASK,
   loadBaseModel,
   type LessonHyperparameters,
 } from "../lesson/experiment";
@@ -92,7 +93,8 @@ function markdown(rows: Row[]): string {
 async function main(): Promise<void> {
   const args = parseScaleOutArgs(process.argv.slice(2));
   const backend = await initBackend();
-  const hp = lessonHyperparameters(args.overrides);
+  // The lesson's sentiment task, trained as TRL trains it; flags change it from there.
+  const hp = lessonHyperparameters({ ...SINGLE_TASK, ...args.overrides });
   const data = lessonData(hp);
   const base = loadBaseModel();
   const jobFolder = path.join(args.out, "job");

@@ -100,6 +100,16 @@ export const LESSON_TEMPLATES: readonly string[] = [
   "review-here-is-sentiment",
 ];
 
+/**
+ * The lesson's first task alone, trained the way TRL's SFTTrainer trains (the loss averaged over
+ * graded tokens): what the scale-out export and its parity test start from.
+ */
+export const SINGLE_TASK: Readonly<Partial<LessonHyperparameters>> = Object.freeze({
+  templates: ["sentiment-classify"],
+  heldOutTemplates: [],
+  lossWeighting: "token",
+});
+
 /** The lesson's hyperparameters: defaults, and the rules (the training fields' come from FinetuneConfig). */
 export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
   "Hyperparameters",
@@ -227,6 +237,8 @@ export interface LessonData {
   fewShotPool: InstructionExample[];
   /** The judge of written reviews, trained on labelled reviews none of the examples come from. */
   judge: SentimentJudge;
+  /** The reviews the judge was trained on. */
+  judgeReviews: ReviewRecord[];
   /** Reviews left out because a template could not render them (also reported as a notice). */
   leftOut: TemplateRenderError[];
 }
@@ -254,7 +266,7 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
   const main = hp.dataFile ? fileReviews(hp) : embeddedReviews(hp.dataset);
   const all = [...hp.templates, ...hp.heldOutTemplates];
   const topicIds = all.filter(usesDomain);
-  const mainIds = all.filter((id) => !usesDomain(id));
+  const textIds = all.filter((id) => !usesDomain(id));
   // The review-topic task asks `topicReviews` reviews of each source; the main dataset's are some of its own.
   const topicPool =
     topicIds.length === 0
@@ -274,22 +286,32 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
           skipUnrenderable: true,
           onSkip: (err) => leftOut.push(err),
         });
-  const examples = [...render(main, mainIds), ...render(topicPool, topicIds)];
+  const examples = [...render(main, textIds), ...render(topicPool, topicIds)];
   if (examples.length === 0)
     throw new Error(
       "lessonData: the templates rendered no example on these reviews; pick templates whose fields the data has.",
     );
-  const rendered = new Set(examples.map((e) => e.templateId));
-  const split = splitDataset(examples, {
-    seed: hp.seed,
-    heldOutTemplates: hp.heldOutTemplates.filter((id) => rendered.has(id)),
-  });
+  // The main dataset's reviews are split on their own, the other sources' apart: the main dataset's
+  // split is then the one every notebook shares (notebook 1's single-instruction split included).
+  const mainIds = new Set(main.map((r) => r.sourceId));
+  const splitPart = (part: InstructionExample[]) => {
+    const rendered = new Set(part.map((e) => e.templateId));
+    return splitDataset(part, {
+      seed: hp.seed,
+      heldOutTemplates: hp.heldOutTemplates.filter((id) => rendered.has(id)),
+    });
+  };
+  const parts = [examples.filter((e) => mainIds.has(e.sourceId)), examples.filter((e) => !mainIds.has(e.sourceId))]
+    .filter((part) => part.length > 0)
+    .map(splitPart);
   const thin = (list: InstructionExample[]) =>
     hp.templateMode === "all-per-record" ? list : onePhrasingPerTask(list, hp.seed);
   const splits: DatasetSplits<InstructionExample> = {
-    ...split,
-    train: thin(split.train),
-    validation: thin(split.validation),
+    config: parts[0].config,
+    train: thin(parts.flatMap((p) => p.train)),
+    validation: thin(parts.flatMap((p) => p.validation)),
+    test: parts.flatMap((p) => p.test),
+    report: [],
   };
   // More training reviews (sentiment and review writing only), never one of the topic task's.
   const inPool = new Set(topicPool.map((r) => r.sourceId));
@@ -333,7 +355,16 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
       `left out ${leftOut.length} example(s) the templates could not render; the first: ${leftOut[0].message}`,
     );
   const reviews = [...main, ...topicPool.filter((r) => !main.includes(r))];
-  return { reviews, examples, splits, tasks: taskReport(splits), fewShotPool, judge, leftOut };
+  return {
+    reviews,
+    examples,
+    splits,
+    tasks: taskReport(splits),
+    fewShotPool,
+    judge,
+    judgeReviews: judgeRecords,
+    leftOut,
+  };
 }
 
 export const BASE_MODEL_DIR = projectPath("data", "models", "review-gpt-base");

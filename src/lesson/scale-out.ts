@@ -116,6 +116,12 @@ export function exportScaleOutJob(o: ExportScaleOutOptions): ScaleOutJob {
     fs.rmSync(folder, { recursive: true, force: true });
   }
   const config = finetuneConfigOf(o.hp);
+  if (config.lossWeighting !== "token") {
+    // TRL's SFTTrainer averages the loss over the batch's graded tokens; it has no per-example weighting.
+    throw new Error(
+      'exportScaleOutJob: lossWeighting is "example", which TRL\'s SFTTrainer cannot reproduce (it averages over graded tokens); export with lossWeighting: "token" (SINGLE_TASK does).',
+    );
+  }
   if (config.gradAccumulation !== 1) {
     // TRL would see one micro-batch per accumulation step; replaying the workbook's order then needs a
     // sampler per micro-batch, which train_sft.py does not have.

@@ -22,7 +22,13 @@ import { GPT } from "../../src/model/gpt";
 import { trainBPE } from "../../src/model/bpe-train";
 import { BPETokenizer } from "../../src/model/tokenizer";
 import { readSafetensors } from "../../src/model/safetensors";
-import { finetuneConfigOf, lessonData, lessonHyperparameters, loadBaseModel } from "../../src/lesson/experiment";
+import {
+  finetuneConfigOf,
+  lessonData,
+  lessonHyperparameters,
+  loadBaseModel,
+  SINGLE_TASK,
+} from "../../src/lesson/experiment";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, trainableExamples } from "../../src/lesson/scale-out";
 import { finetune, type FinetuneEvent } from "../../src/train/finetune";
 import { epochBatches } from "../../src/train/sft-batches";
@@ -74,7 +80,7 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
   });
 
   it("exports a job, trains it with TRL on a tiny model, and loads TRL's model back for evaluation", async () => {
-    const hp = lessonHyperparameters({ batchSize: 8, maxLength: 128, epochs: 2 });
+    const hp = lessonHyperparameters({ ...SINGLE_TASK, batchSize: 8, maxLength: 128, epochs: 2 });
     const lesson = lessonData(hp);
     const splits = {
       train: lesson.splits.train.slice(0, 40),
@@ -147,7 +153,7 @@ describe("scale-out: the lesson's job on Hugging Face TRL", function () {
     let batches: { inputIds: number[][]; lossMask: number[][] }[];
 
     before(async () => {
-      const hp = lessonHyperparameters({ epochs: 2 }); // the lesson's settings, two epochs: 100 steps, 10 of warm-up
+      const hp = lessonHyperparameters({ ...SINGLE_TASK, epochs: 2 }); // the lesson's sentiment task, two epochs: 100 steps, 10 of warm-up
       const data = lessonData(hp);
       const base = loadBaseModel();
       const config = finetuneConfigOf(hp);
