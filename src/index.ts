@@ -85,9 +85,7 @@ export { finetuneProgress } from "./lesson/progress";
 // ---- 4 · Evaluation: the instruct model against the base model and a bag of words (notebook 04)
 export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
 export { normalizeAnswer, accuracyRows, confusionMatrix, confusionRows, chanceAccuracy } from "./eval/metrics";
-export { compareOnTest, comparisonFrame, comparisonRows, examplesSideBySide, fewShotPrompts } from "./eval/comparison";
-export type { Comparison } from "./eval/comparison";
-export { comparisonChart } from "./lesson/comparison-chart";
+export { fewShotPrompts } from "./eval/comparison";
 export { evaluateTasks, scoreTasks, taskScoreRows } from "./eval/tasks";
 export type { TaskAnswer, TaskScore } from "./eval/tasks";
 export { trainSentimentJudge, judgeAccuracy } from "./eval/judge";
@@ -102,7 +100,7 @@ export {
 } from "./eval/task-comparison";
 export type { TaskComparison } from "./eval/task-comparison";
 export { measureForgetting, forgettingRows } from "./lesson/forgetting";
-export { saveLessonSummary, saveTaskSummary } from "./lesson/summary";
+export { saveTaskSummary } from "./lesson/summary";
 export { taskComparisonChart } from "./lesson/task-chart";
 
 // ---- Scale out: the same job on Hugging Face TRL (scale-out/README.md); TRL's model loads back with loadCheckpoint

@@ -10,15 +10,14 @@
 // invalid and wrong) and, for reference, by answer likelihood (which of the answers the model finds
 // most likely; never invalid). Each figure comes with its 95% interval: the test split is small.
 //
+// The lesson itself now compares task by task (task-comparison.ts); this single-task comparison is
+// what `npm run scale-out` reports for the sentiment task it exports.
+//
 //   const c = compareOnTest({ base, finetuned, tokenizer, data, fewShot: 3, seed: 0 });
-//   showTable(comparisonRows(c)); showFigure(comparisonChart(c));   (the chart: src/lesson/comparison-chart.ts)
-import fs from "node:fs";
-import path from "node:path";
 import type { DatasetSplits } from "../data/split";
 import type { ReviewRecord } from "../data/reviews";
 import type { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
-import { rowsToFrame, type DataFrame } from "../data/frame";
 import { buildFewShotPrompt } from "../prompts/few-shot";
 import type { InstructionExample } from "../prompts/instruction-dataset";
 import { trainBagOfWords } from "./bag-of-words";
@@ -115,84 +114,4 @@ export function compareOnTest(o: CompareOptions): Comparison {
   results.push({ method: "bag of words", scoring: "classifier", report: accuracyReport(bowPredictions) });
 
   return { results, chance: chanceAccuracy(test.map((e) => e.label)), testExamples: test.length, evaluations };
-}
-
-const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-/** Rows for showTable: method, scoring, accuracy with its 95% interval, invalid answers, prompt tokens. */
-export function comparisonRows(
-  c: Comparison,
-  options: { scoring?: MethodResult["scoring"][] } = {},
-): Record<string, string | number>[] {
-  const keep = options.scoring ?? ["generation", "classifier"];
-  return c.results
-    .filter((r) => keep.includes(r.scoring))
-    .map((r) => ({
-      method: r.method,
-      scoring: r.scoring,
-      accuracy: percent(r.report.accuracy),
-      "95% interval": `${percent(r.report.ci95[0])} to ${percent(r.report.ci95[1])}`,
-      correct: `${r.report.correct} / ${r.report.n}`,
-      invalid: r.scoring === "generation" ? r.report.invalid : "-",
-      "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
-    }));
-}
-
-/** The results as a danfojs DataFrame with numeric columns, to sort, filter or export. */
-export function comparisonFrame(c: Comparison): DataFrame {
-  const rows = c.results.map((r) => ({
-    method: r.method,
-    scoring: r.scoring,
-    accuracy: Number(r.report.accuracy.toFixed(4)),
-    ci_low: Number(r.report.ci95[0].toFixed(4)),
-    ci_high: Number(r.report.ci95[1].toFixed(4)),
-    correct: r.report.correct,
-    invalid: r.report.invalid,
-    n: r.report.n,
-  }));
-  return rowsToFrame(rows, Object.keys(rows[0]));
-}
-
-/** Rows for showTable: test prompts with the expected answer and what each model wrote. */
-export function examplesSideBySide(
-  c: Comparison,
-  count = 8,
-  methods = ["base zero-shot", "fine-tuned"],
-): Record<string, string>[] {
-  const evals = methods.map((m) => c.evaluations[m]).filter(Boolean);
-  if (evals.length === 0)
-    throw new Error(
-      `examplesSideBySide: none of ${methods.join(", ")} was evaluated; the methods are ${Object.keys(c.evaluations).join(", ")}.`,
-    );
-  return evals[0].predictions.slice(0, count).map((p, i) => {
-    const row: Record<string, string> = { prompt: p.prompt, expected: p.expected };
-    methods.forEach((m, j) => {
-      if (evals[j]) row[m] = JSON.stringify(evals[j].predictions[i].output);
-    });
-    return row;
-  });
-}
-
-/** The comparison as plain JSON (accuracies, intervals, counts), written to a file. */
-export function comparisonJson(c: Comparison): object {
-  return {
-    testExamples: c.testExamples,
-    chance: c.chance,
-    results: c.results.map((r) => ({
-      method: r.method,
-      scoring: r.scoring,
-      n: r.report.n,
-      correct: r.report.correct,
-      invalid: r.report.invalid,
-      accuracy: r.report.accuracy,
-      ci95: r.report.ci95,
-      promptTokens: r.promptTokens,
-      byTemplate: r.report.byGroup,
-    })),
-  };
-}
-
-export function saveComparison(c: Comparison, file: string, extra: Record<string, unknown> = {}): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ ...extra, ...comparisonJson(c) }, null, 1)}\n`);
 }

@@ -71,10 +71,20 @@ export interface TaskComparison {
   testExamples: number;
 }
 
-/** The task group of an answer: its task, split by trained and held-out phrasing. */
-export function taskGroup(task: string, templateId: string, heldOut: readonly string[], tasksWithHeldOut: Set<string>) {
-  if (!tasksWithHeldOut.has(task)) return task;
-  return heldOut.includes(templateId) ? `${task} (unseen phrasing)` : `${task} (trained phrasings)`;
+/**
+ * The task group of an answer: its task, split by trained and held-out phrasing; a task with several
+ * held-out phrasings gets a row for each ("(unseen: sentiment-review-cue)").
+ */
+export function taskGroup(
+  task: string,
+  templateId: string,
+  heldOut: readonly string[],
+  heldOutByTask: ReadonlyMap<string, readonly string[]>,
+) {
+  const unseen = heldOutByTask.get(task);
+  if (!unseen || unseen.length === 0) return task;
+  if (!heldOut.includes(templateId)) return `${task} (trained phrasings)`;
+  return unseen.length === 1 ? `${task} (unseen phrasing)` : `${task} (unseen: ${templateId})`;
 }
 
 /** Every approach on every task of the test split; see the header. */
@@ -82,9 +92,12 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
   const { test, train } = o.data.splits;
   if (test.length === 0) throw new Error("compareTasksOnTest: the test split is empty.");
   const window = o.base.config.blockSize;
-  const tasksWithHeldOut = new Set(test.filter((e) => o.heldOutTemplates.includes(e.templateId)).map((e) => e.task));
+  const heldOutByTask = new Map<string, string[]>();
+  for (const e of test)
+    if (o.heldOutTemplates.includes(e.templateId) && !heldOutByTask.get(e.task)?.includes(e.templateId))
+      heldOutByTask.set(e.task, [...(heldOutByTask.get(e.task) ?? []), e.templateId]);
   const groupOf = (a: { task: string; templateId: string }) =>
-    taskGroup(a.task, a.templateId, o.heldOutTemplates, tasksWithHeldOut);
+    taskGroup(a.task, a.templateId, o.heldOutTemplates, heldOutByTask);
   const results: TaskResult[] = [];
   const answers: Record<string, TaskAnswer[]> = {};
 
@@ -165,8 +178,10 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
       });
   }
 
-  // How far the judge can be trusted: its agreement with people on the test split's real reviews.
-  const testReviews = [...new Set(test.map((e) => e.sourceId))].map((id) => text.get(id)!);
+  // How far the judge can be trusted: its agreement with people on the real reviews of the test
+  // split's writing task (the reviews the written ones stand in for), or on all test reviews.
+  const written = test.filter((e) => getTemplate(e.templateId).metric === "judge");
+  const testReviews = [...new Set((written.length ? written : test).map((e) => e.sourceId))].map((id) => text.get(id)!);
   const judged = judgeAccuracy(o.data.judge, testReviews);
   const groups = [...new Set(test.map(groupOf))];
   return {

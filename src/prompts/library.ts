@@ -53,6 +53,30 @@ export const SENTIMENT_TEMPLATES: readonly TemplateSpec[] = [
     originalTask: true,
   },
   {
+    // The question first, with its own cue word.
+    id: "sentiment-how-does-it-feel",
+    collection: "sentiment",
+    task: "sentiment-classification",
+    instruction: "How does the reviewer feel, positive or negative? {{text}}\nFeeling:",
+    completion: "{{answer}}",
+    answerField: "label",
+    answerChoices: SENTIMENTS,
+    metric: "accuracy",
+    originalTask: true,
+  },
+  {
+    // The shortest phrasing: the review, then the cue.
+    id: "sentiment-review-cue",
+    collection: "sentiment",
+    task: "sentiment-classification",
+    instruction: "Review: {{text}}\nSentiment:",
+    completion: "{{answer}}",
+    answerField: "label",
+    answerChoices: SENTIMENTS,
+    metric: "accuracy",
+    originalTask: true,
+  },
+  {
     // A continuation a base model can complete without understanding "classify".
     id: "sentiment-continuation",
     collection: "sentiment",

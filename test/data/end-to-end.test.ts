@@ -59,18 +59,21 @@ describe("end to end: reviews -> instruction dataset -> splits -> few-shot promp
     assert.match(String(shown[shown.length - 1].data["text/html"]), /<td>sentiment-liked-yes-no<\/td><td>Review: Good case, Excellent value\.\nDid the reviewer like it, yes or no\?\nAnswer:<\/td><td> yes<\/td>/);
 
     // Cell: the instruction dataset, one seeded template per review.
-    const examples = buildInstructionDataset(reviews, { templates: listTemplates({ collection: "sentiment" }), seed: 0 });
+    const sentimentTemplates = listTemplates({ collection: "sentiment" });
+    const examples = buildInstructionDataset(reviews, { templates: sentimentTemplates, seed: 0 });
     assert.equal(examples.length, 990);
-    assert.equal(new Set(examples.map((e) => e.templateId)).size, 7);
+    // Every phrasing is drawn for some review.
+    const T = sentimentTemplates.length;
+    assert.equal(new Set(examples.map((e) => e.templateId)).size, T);
 
     // Cell: split 80/10/10 and show the table.
     const splits = splitDataset(examples, { fractions: { train: 0.8, validation: 0.1, test: 0.1 }, seed: 0 });
     showTable(splits.report, { title: "splits" });
     assert.deepEqual(splits.report, [
-      { split: "train", examples: 792, sources: 792, templates: 7, negative: "398 (50.3%)", positive: "394 (49.7%)" },
-      { split: "validation", examples: 99, sources: 99, templates: 7, negative: "49 (49.5%)", positive: "50 (50.5%)" },
-      { split: "test", examples: 99, sources: 99, templates: 7, negative: "50 (50.5%)", positive: "49 (49.5%)" },
-      { split: "total", examples: 990, sources: 990, templates: 7, negative: "497 (50.2%)", positive: "493 (49.8%)" },
+      { split: "train", examples: 792, sources: 792, templates: T, negative: "398 (50.3%)", positive: "394 (49.7%)" },
+      { split: "validation", examples: 99, sources: 99, templates: T, negative: "49 (49.5%)", positive: "50 (50.5%)" },
+      { split: "test", examples: 99, sources: 99, templates: T, negative: "50 (50.5%)", positive: "49 (49.5%)" },
+      { split: "total", examples: 990, sources: 990, templates: T, negative: "497 (50.2%)", positive: "493 (49.8%)" },
     ]);
     assert.match(lastTable(), /^splits\nsplit +examples +sources +templates +negative +positive\n/);
     const trainIds = new Set(splits.train.map((e) => e.sourceId));

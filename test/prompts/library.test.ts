@@ -30,6 +30,10 @@ const EXPECTED: Record<string, [object, string, string][]> = {
   "sentiment-question-first": [
     [positive, "Is the following review positive or negative?\nGreat for the jawbone.\nAnswer:", " positive"],
   ],
+  "sentiment-how-does-it-feel": [
+    [negative, "How does the reviewer feel, positive or negative? Battery died in a day.\nFeeling:", " negative"],
+  ],
+  "sentiment-review-cue": [[positive, "Review: Great for the jawbone.\nSentiment:", " positive"]],
   "sentiment-continuation": [
     [positive, "Here is a review: Great for the jawbone.\nThe sentiment of this review is", " positive"],
     [negative, "Here is a review: Battery died in a day.\nThe sentiment of this review is", " negative"],
