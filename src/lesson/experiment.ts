@@ -122,7 +122,7 @@ export const LESSON_HYPERPARAMETERS = defineConfig<LessonHyperparameters>(
     templates: [...LESSON_TEMPLATES],
     heldOutTemplates: ["sentiment-review-cue"],
     templateMode: "one-per-task",
-    topicReviews: 200,
+    topicReviews: 300,
     seed: 0,
     learningRate: 5e-4,
     epochs: 4,
