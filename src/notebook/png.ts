@@ -8,7 +8,8 @@ import type { Browser } from "playwright-core";
 import type { PlotlyFigure } from "./figure";
 import { projectPath } from "../runtime/paths";
 
-const IDLE_CLOSE_MS = 60_000;
+/** The browser closes after this long without a render (WORKBOOK_PNG_IDLE_MS changes it, for tests). */
+const idleCloseMs = () => Number(process.env.WORKBOOK_PNG_IDLE_MS ?? 60_000);
 /** How the workbook starts Chromium here: headless, and nothing that reaches the network. */
 export const CHROMIUM_FLAGS = [
   "--headless",
@@ -23,6 +24,8 @@ export const CHROMIUM_FLAGS = [
 
 let browser: Promise<Browser> | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
+/** Renders in progress: the idle close waits for them. */
+let rendering = 0;
 
 /**
  * The Chromium binary to use: WORKBOOK_CHROMIUM when set (WORKBOOK_CHROMIUM=none turns images off),
@@ -51,8 +54,8 @@ async function getBrowser(): Promise<Browser> {
 function scheduleClose(): void {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
-    void closePngRenderer();
-  }, IDLE_CLOSE_MS);
+    if (rendering === 0) void closePngRenderer();
+  }, idleCloseMs());
   idleTimer.unref(); // never keeps a script alive
 }
 
@@ -66,8 +69,13 @@ export async function closePngRenderer(): Promise<void> {
 
 /** Draws the figure with plotly.js and returns PNG bytes. Throws with the reason when it cannot. */
 export async function renderFigurePng(fig: PlotlyFigure, size = { width: 720, height: 420 }): Promise<Buffer> {
-  const page = await (await getBrowser()).newPage();
+  // A cell that computed for longer than the idle time leaves the close timer overdue: it would fire
+  // at the first await below and close the browser under this render. Stop it now, before any await.
+  if (idleTimer) clearTimeout(idleTimer);
+  rendering += 1;
+  let page: Awaited<ReturnType<Browser["newPage"]>> | undefined;
   try {
+    page = await (await getBrowser()).newPage();
     await page.addScriptTag({ path: projectPath("node_modules", "plotly.js-dist-min", "plotly.min.js") });
     const dataUrl = await page.evaluate(
       async ({ fig, size }) => {
@@ -89,7 +97,8 @@ export async function renderFigurePng(fig: PlotlyFigure, size = { width: 720, he
     );
     return Buffer.from(dataUrl.slice(dataUrl.indexOf(",") + 1), "base64");
   } finally {
-    await page.close().catch(() => undefined);
+    await page?.close().catch(() => undefined);
+    rendering -= 1;
     scheduleClose();
   }
 }

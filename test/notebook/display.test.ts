@@ -64,6 +64,21 @@ describe("notebook displays", () => {
     }
   });
 
+  it("draws the PNG of a figure shown after a cell computed for longer than the browser's idle time", async () => {
+    // The idle close is due while the event loop is blocked; it must not close the browser under
+    // the next render (notebook 4 computes its comparison for about a minute and a half, then draws).
+    process.env.WORKBOOK_PNG_IDLE_MS = "100";
+    try {
+      await figureBundle(fig); // starts the browser and the idle timer
+      const end = Date.now() + 400;
+      while (Date.now() < end); // a long synchronous computation
+      const bundle = await figureBundle(fig);
+      assert.ok(typeof bundle.data["image/png"] === "string", String(bundle.data["text/plain"]));
+    } finally {
+      delete process.env.WORKBOOK_PNG_IDLE_MS;
+    }
+  });
+
   it("renders a table as HTML with an aligned text twin, escaping HTML", () => {
     const b = tableBundle(
       [
