@@ -183,7 +183,13 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
   const written = test.filter((e) => getTemplate(e.templateId).metric === "judge");
   const testReviews = [...new Set((written.length ? written : test).map((e) => e.sourceId))].map((id) => text.get(id)!);
   const judged = judgeAccuracy(o.data.judge, testReviews);
-  const groups = [...new Set(test.map(groupOf))];
+  // Table order: tasks as they first appear, a task's trained phrasings before its unseen ones.
+  const tasks = [...new Set(test.map((e) => e.task))];
+  const groups = [...new Set(test.map(groupOf))].sort(
+    (a, b) =>
+      tasks.indexOf(a.split(" (")[0]) - tasks.indexOf(b.split(" (")[0]) ||
+      Number(a.includes("(unseen")) - Number(b.includes("(unseen")),
+  );
   return {
     results,
     answers,

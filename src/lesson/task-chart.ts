@@ -14,7 +14,7 @@ export function taskComparisonChart(c: TaskComparison, title = "Each task on the
     data.push({
       type: "bar",
       name: method,
-      x: [...c.groups],
+      x: c.groups.map((g) => g.replace(" (", "<br>(")),
       y: results.map((r) => (r ? Number(r.score.toFixed(4)) : null)),
       error_y: {
         type: "data",
@@ -29,9 +29,9 @@ export function taskComparisonChart(c: TaskComparison, title = "Each task on the
     layout: {
       title: { text: title },
       barmode: "group",
-      xaxis: { title: { text: "task" } },
+      xaxis: { title: { text: "task" }, tickangle: 0 },
       yaxis: { title: { text: "score: accuracy, judge agreement or ROUGE-L F1" }, range: [0, 1] },
-      margin: { l: 60, r: 20, t: 50, b: 110 },
+      margin: { l: 60, r: 20, t: 50, b: 90 },
     },
   };
 }
