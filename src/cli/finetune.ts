@@ -39,6 +39,7 @@ import {
   type LessonHyperparameters,
 } from "../lesson/experiment";
 import { finetuneProgress } from "../lesson/progress";
+import { markdownTable } from "../util/markdown-table";
 import { formatDuration } from "../util/progress-bar";
 
 interface Args {
@@ -69,15 +70,6 @@ export function parseFinetuneArgs(argv: readonly string[]): Args {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-function markdownTable(rows: Record<string, string | number>[]): string {
-  const cols = Object.keys(rows[0]);
-  return [
-    `| ${cols.join(" | ")} |`,
-    `|${cols.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${cols.map((c) => r[c]).join(" | ")} |`),
-  ].join("\n");
-}
 
 interface SeedResult {
   seed: number;

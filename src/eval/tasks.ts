@@ -20,6 +20,7 @@ import { generateBatch } from "../model/generate-batch";
 import type { TextCodec } from "../model/generate";
 import type { GPT } from "../model/gpt";
 import { scoreChoicesBatch } from "../model/score";
+import type { InstructionExample } from "../prompts/instruction-dataset";
 import { getTemplate } from "../prompts/registry";
 import type { PromptTemplate, TemplateMetric } from "../prompts/template";
 import { generationFlags, type GenerationFlags } from "./generation-quality";
@@ -27,17 +28,11 @@ import type { SentimentJudge } from "./judge";
 import { normalizeAnswer, wilsonInterval } from "./metrics";
 import { meanRougeL, rougeL } from "./rouge";
 
-/** What task evaluation needs of an example (InstructionExample has it). */
-export interface TaskExample {
-  prompt: string;
-  /** The reference completion (" positive", " Great phone.", " Broke fast"), with its leading space. */
-  completion: string;
-  /** The source record's sentiment: what a generated review must carry. */
-  label: string;
-  templateId: string;
-  sourceId: string;
-  task: string;
-}
+/** What task evaluation needs of an example: its prompt, reference completion, sentiment, template, review and task. */
+export type TaskExample = Pick<
+  InstructionExample,
+  "prompt" | "completion" | "label" | "templateId" | "sourceId" | "task"
+>;
 
 export type ScoredMetric = Exclude<TemplateMetric, "none">;
 

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { taskComparisonJson, taskComparisonRows, type TaskComparison } from "../eval/task-comparison";
+import { markdownTable } from "../util/markdown-table";
 import type { Forgetting } from "./forgetting";
 import { projectPath } from "../runtime/paths";
 import type { LessonHyperparameters } from "./experiment";
@@ -40,19 +41,11 @@ export function saveTaskSummary(
       1,
     )}\n`,
   );
-  const table = (rows: Record<string, string | number>[]) => {
-    const cols = Object.keys(rows[0]);
-    return [
-      `| ${cols.join(" | ")} |`,
-      `|${cols.map(() => "---").join("|")}|`,
-      ...rows.map((r) => `| ${cols.map((c) => r[c]).join(" | ")} |`),
-    ].join("\n");
-  };
   const j = comparison.judge.accuracy;
   const md = [
     `Each task on ${comparison.testExamples} test examples (seed ${hp.seed}), written answers:`,
     "",
-    table(taskComparisonRows(comparison)),
+    markdownTable(taskComparisonRows(comparison)),
     "",
     `The judge of written reviews agrees with people on ${(100 * j.accuracy).toFixed(1)}% of ${j.n} real test reviews (${comparison.judge.trainedOn}).`,
     "",
