@@ -21,6 +21,7 @@ import { machineInfoLine } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
 import {
   compareTasksOnTest,
+  methodOrder,
   resultOf,
   taskComparisonJson,
   taskComparisonRows,
@@ -88,7 +89,7 @@ export function summaryRows(
   const first = perSeed[0].comparison;
   const rows: Record<string, string | number>[] = [];
   for (const group of first.groups) {
-    for (const method of ["base zero-shot", `base ${first.fewShot}-shot`, "instruct model", "bag of words"]) {
+    for (const method of methodOrder(first.fewShot)) {
       for (const scoring of ["generation", "likelihood"] as const) {
         const results = perSeed.map((s) => resultOf(s.comparison, group, method, scoring));
         if (results.some((r) => r === undefined)) continue;

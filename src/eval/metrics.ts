@@ -137,6 +137,21 @@ function checkLabels(labels: readonly string[], where: string): readonly string[
 }
 
 /**
+ * The mean of scores in [0, 1] with its normal-approximation 95% interval: mean ± 1.96 · s / √n, s
+ * the sample standard deviation (n − 1), clipped to [0, 1]; one score has no spread: [x, x].
+ * For averages of graded scores (ROUGE-L F1), where Wilson's interval for a share does not apply.
+ */
+export function meanInterval(values: readonly number[]): { mean: number; ci95: [number, number] } {
+  const n = values.length;
+  if (n === 0) throw new Error("meanInterval: no values to average.");
+  const mean = values.reduce((s, x) => s + x, 0) / n;
+  if (n === 1) return { mean, ci95: [mean, mean] };
+  const variance = values.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
+  const half = (1.96 * Math.sqrt(variance)) / Math.sqrt(n);
+  return { mean, ci95: [Math.max(0, mean - half), Math.min(1, mean + half)] };
+}
+
+/**
  * The Wilson score interval of a proportion k/n: where the true rate lies with ~95% confidence (z 1.96).
  * Unlike p ± z·sqrt(p(1-p)/n) it stays inside [0, 1] and is not zero-wide at 0/n or n/n, which
  * matters for the small test splits of the lesson (99 examples: ±0.08 around 0.8).

@@ -28,6 +28,7 @@
 // "rougeLsum" that splits into sentences first; a headline is one sentence, so they rarely differ.
 // Note the argument order: rougeL(candidate, reference), while rouge-score's score() takes the
 // reference (its "target") first. Pure TypeScript, no tensors.
+import { meanInterval } from "./metrics";
 
 /** ROUGE-L of one candidate against one reference; every field is in [0, 1]. */
 export interface RougeScore {
@@ -121,9 +122,6 @@ export function meanRougeL(pairs: readonly RougePair[]): RougeLSummary {
       throw new Error(`meanRougeL: pair ${i} needs string fields candidate and reference, got ${JSON.stringify(p)}.`);
     return rougeL(p.candidate, p.reference).f1;
   });
-  const mean = f.reduce((s, x) => s + x, 0) / n;
-  if (n === 1) return { n, meanF1: mean, ci95: [mean, mean] };
-  const variance = f.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
-  const half = (1.96 * Math.sqrt(variance)) / Math.sqrt(n);
-  return { n, meanF1: mean, ci95: [Math.max(0, mean - half), Math.min(1, mean + half)] };
+  const { mean, ci95 } = meanInterval(f);
+  return { n, meanF1: mean, ci95 };
 }

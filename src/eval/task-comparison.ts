@@ -22,10 +22,11 @@ import { trainBagOfWords } from "./bag-of-words";
 import { judgeAccuracy, type SentimentJudge } from "./judge";
 import { confusionMatrix, wilsonInterval, type AccuracyStats, type ConfusionMatrix } from "./metrics";
 import {
+  answerTokenLimit,
   evaluateTasks,
-  formatTaskScore,
-  metricName,
   scoreTasks,
+  starsError,
+  taskScoreCells,
   type ScoredMetric,
   type TaskAnswer,
   type TaskScore,
@@ -126,7 +127,7 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
         contextWindow: window,
         seed: o.seed,
         onOverflow: "trim",
-        reserve: answerReserve(e, o.tokenizer),
+        reserve: answerTokenLimit(getTemplate(e.templateId), o.tokenizer, e.completion),
       }).prompt,
   );
   addModel(`base ${o.fewShot}-shot`, o.base, shots);
@@ -157,10 +158,7 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
     const correct = predictions.filter((p) => p.predicted === p.expected).length;
     const n = predictions.length;
     // Stars: how far off the baseline is, as for the language models.
-    const stars = predictions.every((p) => /^\d+$/.test(p.expected));
-    const meanAbsoluteError = stars
-      ? predictions.reduce((s, p) => s + Math.abs(Number(p.predicted) - Number(p.expected)), 0) / n
-      : undefined;
+    const meanAbsoluteError = starsError(predictions);
     // The baseline reads the review, not the instruction: one row for the task, whatever the phrasing.
     for (const group of new Set(test.filter((x) => x.task === e.task).map(groupOf)))
       results.push({
@@ -200,14 +198,6 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
   };
 }
 
-/** Tokens to keep free after a few-shot prompt: what the answer may take when the model writes it. */
-function answerReserve(e: InstructionExample, tokenizer: TextCodec): number {
-  const t = getTemplate(e.templateId);
-  if (t.metric === "judge") return 48;
-  if (t.metric === "rouge-l") return 24;
-  return Math.max(...(t.answerChoices ?? [e.completion.trim()]).map((c) => tokenizer.encode(` ${c}`).length)) + 1;
-}
-
 /** A task group's result of one method and scoring, or undefined. */
 export function resultOf(
   c: TaskComparison,
@@ -225,7 +215,10 @@ export function bestBaseResult(c: TaskComparison, group: string): TaskResult | u
     .reduce<TaskResult | undefined>((best, r) => (!best || r.score > best.score ? r : best), undefined);
 }
 
-const METHOD_ORDER = (fewShot: number) => ["base zero-shot", `base ${fewShot}-shot`, "instruct model", "bag of words"];
+/** The methods in table order, for a comparison with k-shot prompts. */
+export function methodOrder(fewShot: number): string[] {
+  return ["base zero-shot", `base ${fewShot}-shot`, "instruct model", "bag of words"];
+}
 
 /**
  * Rows for showTable: one per task group and method (written answers; likelihood rows with
@@ -239,23 +232,15 @@ export function taskComparisonRows(
   const scoring = options.scoring ?? "generation";
   const rows: Record<string, string | number>[] = [];
   for (const group of c.groups) {
-    for (const method of METHOD_ORDER(c.fewShot)) {
+    for (const method of methodOrder(c.fewShot)) {
       const r = resultOf(c, group, method, scoring);
       if (!r) continue;
-      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       rows.push({
         task: group,
         method,
-        metric: method === "bag of words" ? "accuracy" : metricName(r.metric),
-        n: r.n,
-        score: formatTaskScore(r.metric, r.score),
-        "95% interval": `${formatTaskScore(r.metric, r.ci95[0])} to ${formatTaskScore(r.metric, r.ci95[1])}`,
-        invalid: r.metric === "rouge-l" || method === "bag of words" ? "-" : r.invalid,
-        MAE: r.meanAbsoluteError === undefined ? "-" : r.meanAbsoluteError.toFixed(2),
-        "empty / repeats / past stop":
-          r.empty === undefined || r.metric === "accuracy"
-            ? "-"
-            : `${pct(r.empty)} / ${pct(r.repeats!)} / ${pct(r.pastStop!)}`,
+        ...taskScoreCells(r),
+        // The baseline has no answers to be invalid.
+        ...(method === "bag of words" ? { invalid: "-" } : {}),
         "prompt tokens": r.promptTokens === undefined ? "-" : Math.round(r.promptTokens),
       });
     }

@@ -25,8 +25,8 @@ import { getTemplate } from "../prompts/registry";
 import type { PromptTemplate, TemplateMetric } from "../prompts/template";
 import { generationFlags, type GenerationFlags } from "./generation-quality";
 import type { SentimentJudge } from "./judge";
-import { normalizeAnswer, wilsonInterval } from "./metrics";
-import { meanRougeL, rougeL } from "./rouge";
+import { meanInterval, normalizeAnswer, wilsonInterval } from "./metrics";
+import { rougeL } from "./rouge";
 
 /** What task evaluation needs of an example: its prompt, reference completion, sentiment, template, review and task. */
 export type TaskExample = Pick<
@@ -76,6 +76,26 @@ export interface TaskEvalOptions {
 /** The default sampling of written reviews. */
 export const REVIEW_SAMPLING = { maxNewTokens: 48, temperature: 0.7, topK: 40 } as const;
 
+/** Most tokens of a written headline, by default. */
+export const HEADLINE_TOKENS = 24;
+
+/**
+ * The most tokens a model may write for a template's answer (before its options): a review's and a
+ * headline's limits, or the longest answer choice plus one (end-of-text, or whatever comes instead).
+ * A few-shot prompt keeps this many tokens of the window free.
+ */
+export function answerTokenLimit(
+  template: PromptTemplate,
+  codec: { encode(text: string): number[] },
+  /** For a template without answer choices (metric "none"): its reference completion stands in. */
+  completion = "",
+): number {
+  if (template.metric === "judge") return REVIEW_SAMPLING.maxNewTokens;
+  if (template.metric === "rouge-l") return HEADLINE_TOKENS;
+  const answers = template.answerChoices ?? [completion.trim()];
+  return Math.max(...answers.map((c) => codec.encode(` ${c}`).length)) + 1;
+}
+
 function metricOf(template: PromptTemplate): ScoredMetric | null {
   return template.metric === "none" ? null : template.metric;
 }
@@ -107,14 +127,15 @@ export function evaluateTasks(
   // Classification: written answers, then (optionally) the most likely choice.
   const classify = byMetric("accuracy");
   if (classify.length > 0) {
-    const longest = Math.max(
-      ...classify.flatMap((x) => x.template.answerChoices!.map((c) => codec.encode(` ${c}`).length)),
-    );
     const written = generateBatch(
       model,
       codec,
       classify.map((x) => prompts[x.i]),
-      { maxNewTokens: longest + 1, batchSize, stopStrings: ["\n"] },
+      {
+        maxNewTokens: Math.max(...classify.map((x) => answerTokenLimit(x.template, codec))),
+        batchSize,
+        stopStrings: ["\n"],
+      },
     );
     classify.forEach((x, k) => {
       const predicted = normalizeAnswer(written[k].text, x.template.answerChoices!);
@@ -184,7 +205,7 @@ export function evaluateTasks(
       model,
       codec,
       headlines.map((x) => prompts[x.i]),
-      { maxNewTokens: options.headlineTokens ?? 24, batchSize, stopStrings: ["\n"] },
+      { maxNewTokens: options.headlineTokens ?? HEADLINE_TOKENS, batchSize, stopStrings: ["\n"] },
     );
     headlines.forEach((x, k) => {
       answers.push({
@@ -223,6 +244,18 @@ export interface TaskScore {
   pastStop?: number;
 }
 
+/**
+ * The mean absolute error of answers whose expected labels are all numbers (star ratings), over the
+ * valid ones (a prediction that is not a label has no distance); undefined for other labels, or when
+ * no answer is valid.
+ */
+export function starsError(answers: readonly { expected: string; predicted: string | null }[]): number | undefined {
+  if (!answers.every((a) => /^\d+$/.test(a.expected))) return undefined;
+  const valid = answers.filter((a) => a.predicted !== null);
+  if (valid.length === 0) return undefined;
+  return valid.reduce((s, a) => s + Math.abs(Number(a.predicted) - Number(a.expected)), 0) / valid.length;
+}
+
 /** Groups answers (default: by task and scoring) and scores each group. */
 export function scoreTasks(
   answers: readonly TaskAnswer[],
@@ -247,18 +280,15 @@ export function scoreTasks(
       templates: [...new Set(list.map((a) => a.templateId))],
       n,
       score: sum / n,
+      // Each ROUGE-L answer's score is its F1 already: the interval of their mean, not rescored.
       ci95:
-        first.metric === "rouge-l"
-          ? meanRougeL(list.map((a) => ({ candidate: a.output, reference: a.expected }))).ci95
-          : wilsonInterval(Math.round(sum), n),
+        first.metric === "rouge-l" ? meanInterval(list.map((a) => a.score)).ci95 : wilsonInterval(Math.round(sum), n),
       invalid: list.filter((a) => a.predicted === null).length,
     };
     if (first.metric === "rouge-l") score.invalid = 0;
-    if (first.metric === "accuracy" && list.every((a) => /^\d+$/.test(a.expected))) {
-      const valid = list.filter((a) => a.predicted !== null);
-      if (valid.length > 0)
-        score.meanAbsoluteError =
-          valid.reduce((s, a) => s + Math.abs(Number(a.predicted) - Number(a.expected)), 0) / valid.length;
+    if (first.metric === "accuracy") {
+      const error = starsError(list);
+      if (error !== undefined) score.meanAbsoluteError = error;
     }
     const flagged = list.filter((a) => a.flags);
     if (first.scoring === "generation" && flagged.length > 0) {
@@ -299,11 +329,9 @@ export function metricName(metric: ScoredMetric): string {
   return metric === "accuracy" ? "accuracy" : metric === "judge" ? "judge agrees" : "ROUGE-L F1";
 }
 
-/** Rows for showTable: one per group with its metric, score, interval and flags. */
-export function taskScoreRows(scores: readonly TaskScore[]): Record<string, string | number>[] {
-  return scores.map((s) => ({
-    task: s.group,
-    scoring: s.scoring,
+/** A score's table cells: its metric, n, score and interval, invalid answers, MAE, flags of written text. */
+export function taskScoreCells(s: TaskScore): Record<string, string | number> {
+  return {
     metric: metricName(s.metric),
     n: s.n,
     score: formatTaskScore(s.metric, s.score),
@@ -314,5 +342,10 @@ export function taskScoreRows(scores: readonly TaskScore[]): Record<string, stri
       s.empty === undefined || s.metric === "accuracy"
         ? "-"
         : `${pct(s.empty)} / ${pct(s.repeats!)} / ${pct(s.pastStop!)}`,
-  }));
+  };
+}
+
+/** Rows for showTable: one per group with its metric, score, interval and flags. */
+export function taskScoreRows(scores: readonly TaskScore[]): Record<string, string | number>[] {
+  return scores.map((s) => ({ task: s.group, scoring: s.scoring, ...taskScoreCells(s) }));
 }

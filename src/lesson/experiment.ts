@@ -265,7 +265,13 @@ function fileReviews(hp: LessonHyperparameters): ReviewRecord[] {
 /** The reviews, the instruction dataset, its split and the judge, all from the hyperparameters. */
 export function lessonData(hp: LessonHyperparameters): LessonData {
   hp = LESSON_HYPERPARAMETERS.check(hp);
-  const main = hp.dataFile ? fileReviews(hp) : embeddedReviews(hp.dataset);
+  // Each embedded set is read once here: the topic task and the judge draw on the same files.
+  const loaded = new Map<EmbeddedDatasetName, ReviewRecord[]>();
+  const embedded = (name: EmbeddedDatasetName) => {
+    if (!loaded.has(name)) loaded.set(name, embeddedReviews(name));
+    return loaded.get(name)!;
+  };
+  const main = hp.dataFile ? fileReviews(hp) : embedded(hp.dataset);
   const all = [...hp.templates, ...hp.heldOutTemplates];
   const topicIds = all.filter(usesDomain);
   const textIds = all.filter((id) => !usesDomain(id));
@@ -274,7 +280,7 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
     topicIds.length === 0
       ? []
       : UCI_SENTENCES.flatMap((name) =>
-          stratifiedSample(name === hp.dataset ? main : embeddedReviews(name), hp.topicReviews, `${hp.seed}:topic`),
+          stratifiedSample(name === hp.dataset ? main : embedded(name), hp.topicReviews, `${hp.seed}:topic`),
         );
   // A review a template cannot render (an empty field, a neutral review in a yes/no template) is left out, and said so in one notice.
   const leftOut: TemplateRenderError[] = [];
@@ -322,7 +328,7 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
     splits.train.push(
       ...thin(
         render(
-          embeddedReviews(extra).filter((r) => !inPool.has(r.sourceId)),
+          embedded(extra).filter((r) => !inPool.has(r.sourceId)),
           extraIds,
         ),
       ),
@@ -337,11 +343,11 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
   ];
 
   // The judge reads sentences no example comes from: the other embedded sets, less the topic task's and any extra training set.
-  const used = new Set([...examples.map((e) => e.sourceId)]);
+  const used = new Set(examples.map((e) => e.sourceId));
   const judgeSources = UCI_SENTENCES.filter(
     (name) => (hp.dataFile !== "" || name !== hp.dataset) && !hp.extraTrainingDatasets.includes(name),
   );
-  const judgeRecords = judgeSources.flatMap((name) => embeddedReviews(name).filter((r) => !used.has(r.sourceId)));
+  const judgeRecords = judgeSources.flatMap((name) => embedded(name).filter((r) => !used.has(r.sourceId)));
   if (judgeRecords.length === 0)
     throw new Error(
       "lessonData: no labelled reviews are left to train the judge of written reviews on (it must never see the fine-tuning data); use fewer extraTrainingDatasets.",
@@ -356,7 +362,7 @@ export function lessonData(hp: LessonHyperparameters): LessonData {
       "lessonData",
       `left out ${leftOut.length} example(s) the templates could not render; the first: ${leftOut[0].message}`,
     );
-  const reviews = [...main, ...topicPool.filter((r) => !main.includes(r))];
+  const reviews = [...main, ...topicPool.filter((r) => !mainIds.has(r.sourceId))];
   return {
     reviews,
     examples,

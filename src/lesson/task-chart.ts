@@ -1,14 +1,13 @@
 // The lesson's verdict as a chart, task by task: each method's score on each task of the test split
 // (written answers), with its 95% interval as an error bar. It lives with the lesson, not with the
 // evaluation, because it is a display: src/eval computes, the lesson shows.
-import { resultOf, type TaskComparison } from "../eval/task-comparison";
+import { methodOrder, resultOf, type TaskComparison } from "../eval/task-comparison";
 import type { PlotlyFigure, PlotlyTrace } from "../notebook/figure";
 
 /** Grouped bars: one group per task (the unseen phrasing its own), one colour per method. */
 export function taskComparisonChart(c: TaskComparison, title = "Each task on the same test split"): PlotlyFigure {
-  const methods = ["base zero-shot", `base ${c.fewShot}-shot`, "instruct model", "bag of words"];
   const data: PlotlyTrace[] = [];
-  for (const method of methods) {
+  for (const method of methodOrder(c.fewShot)) {
     const results = c.groups.map((g) => resultOf(c, g, method));
     if (results.every((r) => r === undefined)) continue;
     data.push({
