@@ -196,10 +196,26 @@ function setupLabSettings() {
   log("JupyterLab settings: news and update checks off");
 }
 
+/** A Chromium the workbook can use (WORKBOOK_CHROMIUM, or Debian's), as src/notebook/png.ts looks for it. */
+function chromiumPresent() {
+  if (process.env.WORKBOOK_CHROMIUM) return fs.existsSync(process.env.WORKBOOK_CHROMIUM);
+  return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].some((c) => fs.existsSync(c));
+}
+
+/** Without --browser: say once, plainly, that charts will have no static image and how to get them. */
+function checkBrowser() {
+  if (chromiumPresent()) return log("chromium: present (charts get static images)");
+  if (process.env.WORKBOOK_CHROMIUM === "none") return log("chromium: off (WORKBOOK_CHROMIUM=none)");
+  say(
+    "no Chromium here: charts stay interactive in JupyterLab, but carry no static image, so a notebook read " +
+      "elsewhere (lesson-output/, GitHub) shows none. To get them, run `npm run setup -- --browser` " +
+      "(installs Debian's chromium with apt-get), or set WORKBOOK_CHROMIUM to a Chromium binary.",
+  );
+}
+
 /** Debian's chromium, which renders plots to PNG and runs the browser tests. */
 function setupBrowser() {
-  const candidates = [process.env.WORKBOOK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
-  if (candidates.some((c) => fs.existsSync(c))) {
+  if (chromiumPresent()) {
     log("chromium: present");
     return;
   }
@@ -253,6 +269,7 @@ function main() {
   setupLabSettings();
   setupNative();
   if (wantBrowser) setupBrowser();
+  else checkBrowser();
   log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

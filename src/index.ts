@@ -34,7 +34,7 @@ export { figureToText } from "./notebook/figure";
 export type { PlotlyFigure } from "./notebook/figure";
 export { lineChart, barChart } from "./notebook/charts";
 export { LiveCurves } from "./notebook/live-curves";
-export { closePngRenderer, chromiumPath } from "./notebook/png";
+export { closePngRenderer, chromiumPath, staticImageStatus } from "./notebook/png";
 
 // ---- 1 · The base model, zero-shot and few-shot (notebook 01)
 export { GPT } from "./model/gpt";
@@ -69,7 +69,7 @@ export { exportJsonl } from "./data/jsonl-export";
 export { lessonHyperparameters, lessonData, ensureFinetuned } from "./lesson/experiment";
 export type { LessonHyperparameters } from "./lesson/experiment";
 export { tokenizeExamples } from "./train/sft-batches";
-export { gradedTokens, exampleLoss } from "./lesson/inspect";
+export { gradedTokens, exampleLoss, teacherForcingRows } from "./lesson/inspect";
 export { estimateTrainingMemory } from "./train/memory-estimate";
 export { measureTrainingMemory } from "./train/memory-measure";
 export {
@@ -81,6 +81,12 @@ export {
 export { finetune } from "./train/finetune";
 export type { FinetuneConfig, FinetuneEvent } from "./train/finetune";
 export { finetuneProgress } from "./lesson/progress";
+export { lessonTraining, hyperparametersOfRun } from "./lesson/experiment";
+export { planRows, learningRateCurve } from "./train/training-plan";
+export { inspectOneStep } from "./train/one-step";
+export { gradientNormChart, stepRows, stepSentence } from "./lesson/one-step-view";
+export { validationRows, evaluationsOf } from "./lesson/validation-table";
+export { readPretrainingFacts, pretrainingVsFinetuningRows } from "./lesson/pretraining-vs-finetuning";
 
 // ---- 4 · Evaluation: the instruct model against the base model and a bag of words (notebook 04)
 export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
@@ -100,8 +106,12 @@ export {
 } from "./eval/task-comparison";
 export type { TaskComparison } from "./eval/task-comparison";
 export { measureForgetting, forgettingRows } from "./lesson/forgetting";
-export { saveTaskSummary } from "./lesson/summary";
+export { saveTaskSummary, taskSummaryMarkdown } from "./lesson/summary";
 export { taskComparisonChart } from "./lesson/task-chart";
+export { nextTokenDistribution } from "./model/next-token";
+export { distributionChart, crossEntropyRows } from "./lesson/distribution-chart";
+export { seedComparison } from "./lesson/seeds";
+export { seedSummaryRows } from "./eval/seed-summary";
 
 // ---- Scale out: the same job on Hugging Face TRL (scale-out/README.md); TRL's model loads back with loadCheckpoint
 export { exportScaleOutJob } from "./lesson/scale-out";

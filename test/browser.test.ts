@@ -108,6 +108,15 @@ const LIVE_CHARTS: Record<string, (text: string) => Record<string, number[]>> = 
     return { "Pre-training loss": [Number(m[1]), Number(m[2])] };
   },
 };
+/** Charts each notebook must draw (by the start of their titles): the lesson's mechanics among them. */
+const REQUIRED_CHARTS: Record<string, string[]> = {
+  "03-full-fine-tuning.ipynb": [
+    "The learning rate at each step",
+    "Backpropagation: the gradient norm of each layer",
+    "Fine-tuning: loss on the answer tokens",
+  ],
+  "04-evaluation.ipynb": ["The next token after the prompt", "Each task on the same test split"],
+};
 /** The chart watched while it grows: notebook 5 always pre-trains afresh (notebook 3 may reuse a run). */
 const WATCHED = { notebook: "05-appendix-pretraining.ipynb", title: "Pre-training loss" };
 
@@ -149,12 +158,24 @@ describe("JupyterLab in a real browser", function () {
     "00-check-your-setup.ipynb": (text) => {
       assert.match(text, /Backend in use/);
       assert.match(text, /GFLOP\/s/);
+      assert.match(text, /Static images: drawn by /);
     },
-    "01-zero-shot-and-few-shot.ipynb": (text) => assert.match(text, /by number of examples in the prompt/),
+    "01-zero-shot-and-few-shot.ipynb": (text) => {
+      assert.match(text, /by number of examples in the prompt/);
+      // The prompt shown and its words agree: how many examples were asked for and how many fit.
+      assert.match(text, /asked for (\d+) examples; \1 fit the 256-token window/);
+      assert.match(text, /Zero-shot\*\*, \d+ of \d+ replies are not an answer/);
+    },
     "02-the-instruction-dataset.ipynb": (text) => assert.match(text, /Splits/),
     "03-full-fine-tuning.ipynb": (text) => {
-      assert.match(text, /Validation after each epoch/);
+      assert.match(text, /Validation before training \(step 0\) and after each epoch/);
+      assert.match(text, /the base model/);
       assert.match(text, /masked loss: [\d.]+ before, [\d.]+ after fine-tuning/);
+      assert.match(text, /The run, planned/);
+      assert.match(text, /As planned: \d+ steps of \d+ examples/);
+      assert.match(text, /Same batch again: the loss is now [\d.]+ \(lower by/);
+      assert.match(text, /Teacher forcing on /);
+      assert.match(text, /Two trainings of the same model, measured/);
     },
     "04-evaluation.ipynb": (text) => {
       // The key numbers: the instruct model above the base model's best prompt on every task (the
@@ -162,6 +183,9 @@ describe("JupyterLab in a real browser", function () {
       assert.match(text, /sentiment-classification \(unseen phrasing\)/);
       assert.match(text, /agrees with people on [\d.]+% of \d+ real test reviews/);
       assert.match(text, /bits per character/);
+      assert.match(text, /cross-entropy of each model at this position/);
+      assert.match(text, /Each task over seeds \d+, \d+, \d+/);
+      assert.match(text, /[+-]\d+\.\d points/);
       // The summary's words, not the cell's source that holds them in quotes.
       assert.doesNotMatch(text, /Here tuning did not help\.(?!")/);
     },
@@ -251,6 +275,11 @@ describe("JupyterLab in a real browser", function () {
             chart.plotted,
             chart.recorded,
             `chart "${chart.title}": plotted points differ from the recorded figure`,
+          );
+        for (const title of REQUIRED_CHARTS[name] ?? [])
+          assert.ok(
+            charts.some((c) => c.title.startsWith(title) && c.plotted !== null),
+            `no interactive chart "${title}..." (charts: ${charts.map((c) => c.title).join(" | ")})`,
           );
         for (const [title, points] of Object.entries(LIVE_CHARTS[name]?.(text) ?? {})) {
           const chart = charts.find((c) => c.title === title);

@@ -147,19 +147,17 @@ describe("notebooks run in the kernel", () => {
     const steps = (text: string) => Number(/: (\d+) steps, \d+ evaluations, [\d,]+ tokens/.exec(text)?.[1]);
     assert.ok(steps(after) > 0, "notebook 3 did not print its steps");
     assert.equal(steps(before), 4 * steps(after), `steps: ${steps(before)} with 4 epochs, ${steps(after)} with 1`);
+    const TABLE = "Validation before training (step 0) and after each epoch";
+    const tableLines = (text: string) => text.split(TABLE)[1].split("\n");
     const epochRows = (text: string) =>
-      text
-        .split("Validation after each epoch")[1]
-        .split("\n")
-        .filter((l) => /^\d+(\.\d+)?\s+\d+\s+[\d.]+/.test(l.trim())).length;
+      tableLines(text).filter((l) => /^\d+(\.\d+)?\s+\d+\s+after \d+ steps\s+[\d.]+/.test(l.trim())).length;
     assert.equal(epochRows(before), 4);
     assert.equal(epochRows(after), 1);
+    // Both runs start from the same base model: the same step-0 row (another seed's validation split aside).
+    const baseRow = (text: string) => tableLines(text).find((l) => /^0\s+0\s+the base model\s+-/.test(l.trim()));
+    assert.ok(baseRow(before) && baseRow(after), "no step-0 row (the base model) in the validation table");
     // The first epoch's validation row (its losses and accuracy) depends on the seed and the learning rate.
-    const firstEpoch = (text: string) =>
-      text
-        .split("Validation after each epoch")[1]
-        .split("\n")
-        .find((l) => /^1\s+\d+\s+[\d.]+/.test(l.trim()));
+    const firstEpoch = (text: string) => tableLines(text).find((l) => /^1\s+\d+\s+after \d+ steps/.test(l.trim()));
     assert.ok(firstEpoch(before) && firstEpoch(after));
     assert.notEqual(firstEpoch(after), firstEpoch(before), "the first epoch's validation results did not change");
     const lossAfter = (text: string) => /masked loss: [\d.]+ before, ([\d.]+) after/.exec(text)?.[1];

@@ -21,15 +21,13 @@ import { machineInfoLine } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
 import {
   compareTasksOnTest,
-  methodOrder,
-  resultOf,
   taskComparisonJson,
   taskComparisonRows,
   taskConfusion,
   type TaskComparison,
 } from "../eval/task-comparison";
 import { confusionRows } from "../eval/metrics";
-import { formatTaskScore, metricName } from "../eval/tasks";
+import { seedSummaryRows } from "../eval/seed-summary";
 import { measureForgetting, type Forgetting } from "../lesson/forgetting";
 import {
   ensureFinetuned,
@@ -80,44 +78,6 @@ interface SeedResult {
   bestEpoch: number;
   hp: LessonHyperparameters;
   reused: boolean;
-}
-
-/** One row per task group and method: each seed's score, their mean and spread (written answers). */
-export function summaryRows(
-  perSeed: readonly { seed: number; comparison: TaskComparison }[],
-): Record<string, string | number>[] {
-  const first = perSeed[0].comparison;
-  const rows: Record<string, string | number>[] = [];
-  for (const group of first.groups) {
-    for (const method of methodOrder(first.fewShot)) {
-      for (const scoring of ["generation", "likelihood"] as const) {
-        const results = perSeed.map((s) => resultOf(s.comparison, group, method, scoring));
-        if (results.some((r) => r === undefined)) continue;
-        const scores = results.map((r) => r!.score);
-        const metric = results[0]!.metric;
-        const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-        const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, scores.length - 1));
-        const row: Record<string, string | number> = {
-          task: group,
-          method: scoring === "likelihood" ? `${method} (more likely answer)` : method,
-          metric: method === "bag of words" ? "accuracy" : metricName(metric),
-        };
-        perSeed.forEach((s, j) => {
-          row[`seed ${s.seed}`] = formatTaskScore(metric, scores[j]);
-        });
-        row.mean = formatTaskScore(metric, mean);
-        if (perSeed.length > 1) row.std = formatTaskScore(metric, sd);
-        row["95% interval (seed 0)"] =
-          `${formatTaskScore(metric, results[0]!.ci95[0])} to ${formatTaskScore(metric, results[0]!.ci95[1])}`;
-        row.invalid =
-          metric === "accuracy" && method !== "bag of words" && scoring === "generation"
-            ? results.map((r) => r!.invalid).join(" / ")
-            : "-";
-        rows.push(row);
-      }
-    }
-  }
-  return rows;
 }
 
 /** Per seed: the judge's accuracy on real test reviews and the forgetting figures. */
@@ -179,7 +139,7 @@ async function main(): Promise<void> {
     run.model.dispose();
   }
 
-  const rows = summaryRows(perSeed);
+  const rows = seedSummaryRows(perSeed);
   console.log(`\n[finetune] per task, over seed${args.seeds.length > 1 ? "s" : ""} ${args.seeds.join(", ")}:`);
   console.table(rows);
   const side = sideRows(perSeed);

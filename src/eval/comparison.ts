@@ -20,9 +20,11 @@ import type { GPT } from "../model/gpt";
 import type { TextCodec } from "../model/generate";
 import { buildFewShotPrompt } from "../prompts/few-shot";
 import type { InstructionExample } from "../prompts/instruction-dataset";
+import { getTemplate } from "../prompts/registry";
 import { trainBagOfWords } from "./bag-of-words";
 import { answerSets, evaluateByGeneration, evaluateByLikelihood, type Evaluation } from "./evaluate";
 import { accuracyReport, chanceAccuracy, type AccuracyReport } from "./metrics";
+import { answerTokenLimit } from "./tasks";
 
 export interface MethodResult {
   method: string;
@@ -53,7 +55,7 @@ export interface CompareOptions {
   seed: number;
 }
 
-/** k-shot prompts for the test examples, from the training split, trimmed to the model's window. */
+/** k-shot prompts for the test examples, from the training split, trimmed to the model's window with room for the answer. */
 export function fewShotPrompts(
   test: readonly InstructionExample[],
   train: readonly InstructionExample[],
@@ -63,7 +65,14 @@ export function fewShotPrompts(
   seed: number,
 ) {
   return test.map((e) =>
-    buildFewShotPrompt(e, train, tokenizer, { shots, contextWindow, seed, onOverflow: "trim", reserve: 2 }),
+    buildFewShotPrompt(e, train, tokenizer, {
+      shots,
+      contextWindow,
+      seed,
+      onOverflow: "trim",
+      // Room for the longest answer and what follows it: what the model may write (tasks.ts).
+      reserve: answerTokenLimit(getTemplate(e.templateId), tokenizer, e.completion),
+    }),
   );
 }
 

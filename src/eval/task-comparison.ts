@@ -51,6 +51,8 @@ export interface TaskCompareOptions {
   seed: number;
   /** Phrasings never trained on: their answers form their task's "unseen" row. */
   heldOutTemplates: readonly string[];
+  /** Score the base model, zero- and few-shot (default true); false keeps the instruct model and the baseline only. */
+  withBase?: boolean;
 }
 
 /** One row: a method on a task group, by one scoring. */
@@ -118,19 +120,21 @@ export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
       results.push({ ...s, method, promptTokens: tokens.get(s.group)!.sum / tokens.get(s.group)!.n });
   };
 
-  addModel("base zero-shot", o.base);
-  // k solved examples of the same instruction, as many as fit with room for the answer.
-  const shots = test.map(
-    (e) =>
-      buildFewShotPrompt(e, o.data.fewShotPool, o.tokenizer, {
-        shots: o.fewShot,
-        contextWindow: window,
-        seed: o.seed,
-        onOverflow: "trim",
-        reserve: answerTokenLimit(getTemplate(e.templateId), o.tokenizer, e.completion),
-      }).prompt,
-  );
-  addModel(`base ${o.fewShot}-shot`, o.base, shots);
+  if (o.withBase ?? true) {
+    addModel("base zero-shot", o.base);
+    // k solved examples of the same instruction, as many as fit with room for the answer.
+    const shots = test.map(
+      (e) =>
+        buildFewShotPrompt(e, o.data.fewShotPool, o.tokenizer, {
+          shots: o.fewShot,
+          contextWindow: window,
+          seed: o.seed,
+          onOverflow: "trim",
+          reserve: answerTokenLimit(getTemplate(e.templateId), o.tokenizer, e.completion),
+        }).prompt,
+    );
+    addModel(`base ${o.fewShot}-shot`, o.base, shots);
+  }
   if (o.instruct) addModel("instruct model", o.instruct);
 
   // The bag of words, per classification task: trained on the training reviews' answers (the

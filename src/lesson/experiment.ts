@@ -39,6 +39,9 @@ import {
   type FinetuneEvent,
   type FinetuneState,
 } from "../train/finetune";
+import type { Batch } from "../train/sft-batches";
+import { epochBatchesOf, prepareTraining, type PreparedTraining } from "../train/training-plan";
+import { writeFileAtomic } from "../util/atomic-write";
 import { defineConfig } from "../util/config";
 import { notify } from "../util/notices";
 
@@ -221,7 +224,11 @@ export function lessonHyperparameters(
 
 /** The fine-tuning config the hyperparameters imply. */
 export function finetuneConfigOf(hp: LessonHyperparameters): FinetuneConfig {
-  return finetuneConfig(Object.fromEntries(TRAINING_FIELDS.map((field) => [field, hp[field]])));
+  // The lesson scores the base model too (step 0), so its validation curves start where training does.
+  return finetuneConfig({
+    ...Object.fromEntries(TRAINING_FIELDS.map((field) => [field, hp[field]])),
+    evalAtStart: true,
+  });
 }
 
 export interface LessonData {
@@ -401,6 +408,9 @@ export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
   };
 }
 
+/** What a saved run holds; runs of an older format are not reused (2: the step-0 evaluation, graded tokens). */
+const RUN_FORMAT = 2;
+
 /**
  * Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but
  * fewShot, and of the base model> (WORKBOOK_RUNS_DIR moves runs/).
@@ -414,7 +424,7 @@ export function runFolder(
   // new base model (another pre-training) must not reuse runs fine-tuned from the old one.
   const hash = crypto
     .createHash("sha256")
-    .update(JSON.stringify({ ...hp, fewShot: undefined, base: baseFingerprint }))
+    .update(JSON.stringify({ ...hp, fewShot: undefined, base: baseFingerprint, format: RUN_FORMAT }))
     // A data file of the same name with other reviews is other data.
     .update(hp.dataFile ? fs.readFileSync(hp.dataFile) : "")
     .digest("hex")
@@ -440,9 +450,16 @@ export async function ensureFinetuned(
   hp: LessonHyperparameters,
   base: BaseModel,
   data: LessonData,
-  options: { onEvent?: (e: FinetuneEvent) => void; fresh?: boolean; root?: string } = {},
+  options: {
+    onEvent?: (e: FinetuneEvent) => void;
+    fresh?: boolean;
+    root?: string;
+    /** Remember this run under a name (runs/<name>.json), so that another notebook evaluates this very run. */
+    recordAs?: string;
+  } = {},
 ): Promise<FinetunedModel> {
   const folder = runFolder(hp, base.fingerprint, options.root);
+  if (options.recordAs) recordRun(options.recordAs, hp, folder, options.root);
   const stateFile = path.join(folder, "latest", "state.json");
   if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as FinetuneState;
@@ -468,6 +485,86 @@ export async function ensureFinetuned(
   return { model: run.model, state: run.state, folder, reused: false };
 }
 
+/** Where a named run is remembered: runs/<name>.json. */
+function recordFile(name: string, root = process.env.WORKBOOK_RUNS_DIR ?? projectPath("runs")): string {
+  if (!/^[\w-]+$/.test(name))
+    throw new Error(`recordAs: "${name}" is not a plain name; use letters, digits, - and _ (e.g. "notebook-03").`);
+  return path.join(root, `${name}.json`);
+}
+
+/** Remembers that the run in `folder` was made with these hyperparameters, under a name another notebook reads back (hyperparametersOfRun). */
+export function recordRun(name: string, hp: LessonHyperparameters, folder: string, root?: string): void {
+  const file = recordFile(name, root);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(
+    file,
+    `${JSON.stringify({ folder: path.relative(path.dirname(file), folder), hyperparameters: hp }, null, 1)}\n`,
+  );
+}
+
+/**
+ * The hyperparameters of the run a notebook recorded (ensureFinetuned's recordAs), with `overrides`
+ * on top, and a sentence saying which run that is. With no recorded run, the lesson's defaults
+ * (which notebook 3 ships with), and the sentence says so: the caller then trains that run.
+ */
+export function hyperparametersOfRun(
+  name: string,
+  overrides: Partial<LessonHyperparameters> & Record<string, unknown> = {},
+  root?: string,
+): { hp: LessonHyperparameters; which: string; recorded: boolean } {
+  const file = recordFile(name, root);
+  if (!fs.existsSync(file)) {
+    const hp = lessonHyperparameters(overrides);
+    return {
+      hp,
+      recorded: false,
+      which:
+        `No run recorded as "${name}" here yet (${path.relative(projectPath(), file)} is missing), so this notebook uses the lesson's ` +
+        "default hyperparameters, the ones notebook 3 ships with, and trains that run first if it is not saved.",
+    };
+  }
+  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { folder: string; hyperparameters: LessonHyperparameters };
+  let hp: LessonHyperparameters;
+  try {
+    hp = lessonHyperparameters({ ...saved.hyperparameters, ...overrides });
+  } catch (err) {
+    throw new Error(
+      `The run recorded as "${name}" (${file}) cannot be read back: ${(err as Error).message} ` +
+        "If it uses a template defined in a notebook, define that template in this notebook first; or run notebook 3 again.",
+      { cause: err },
+    );
+  }
+  const changed = Object.entries(hp).filter(
+    ([key, value]) =>
+      JSON.stringify(value) !== JSON.stringify((DEFAULT_LESSON_HYPERPARAMETERS as Record<string, unknown>)[key]),
+  );
+  return {
+    hp,
+    recorded: true,
+    which:
+      `The run "${name}" recorded: ${saved.folder}, with ` +
+      (changed.length === 0
+        ? "the lesson's default hyperparameters."
+        : `the lesson's defaults except ${changed.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}.`),
+  };
+}
+
+/** The fine-tuning these hyperparameters make, before it starts: its config, the examples as the loss sees them, the plan, each epoch's batches. */
+export function lessonTraining(
+  hp: LessonHyperparameters,
+  base: BaseModel,
+  data: LessonData,
+): PreparedTraining & { config: FinetuneConfig; batches(epoch: number): Batch[] } {
+  const config = finetuneConfigOf(hp);
+  const prepared = prepareTraining(data.splits.train, base.tokenizer, config);
+  return {
+    ...prepared,
+    config,
+    batches: (epoch) =>
+      epochBatchesOf(prepared.examples, config, epoch, base.tokenizer.eosTokenId, base.model.config.blockSize),
+  };
+}
+
 /**
  * The validation score that picks the best checkpoint: every task on the validation split by its own
  * metric (accuracy of the written answers, the judge's agreement, ROUGE-L), and their mean.
@@ -487,6 +584,16 @@ export function lessonValidator(hp: LessonHyperparameters, base: BaseModel, data
 function replayHistory(state: FinetuneState, onEvent?: (e: FinetuneEvent) => void): void {
   if (!onEvent) return;
   const steps = state.history.length;
+  if (state.start)
+    onEvent({
+      kind: "eval",
+      step: 0,
+      epoch: 0,
+      ...state.start,
+      validationByTask: state.start.validationByTask ?? {},
+      invalid: 0,
+      best: state.best?.step === 0,
+    });
   for (const h of state.history) {
     onEvent({
       kind: "step",

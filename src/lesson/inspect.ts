@@ -2,6 +2,8 @@
 //
 //   const rows = gradedTokens(model, tokenizer, tokenized);   // one row per token of the example
 //   const { loss } = exampleLoss(model, tokenizer, tokenized); // the masked cross-entropy of this example
+//   showTable(teacherForcingRows(model, tokenizer, tokenized)); // each answer position: given the true
+//                                                               // tokens before it, what the model expects
 //
 // The loss of an example is the mean, over its graded tokens (the answer and the end-of-text
 // token), of -ln p(token | the tokens before it). The table shows each p, so the learner can check
@@ -55,4 +57,35 @@ export function exampleLoss(
       ).dataSync()[0],
   );
   return { loss, byHand, gradedTokens: rows.length };
+}
+
+/**
+ * Teacher forcing, position by position over the answer: at each graded position the model reads the
+ * true tokens before it (never its own guesses) and is graded on the true next token. The row shows
+ * what it read last, what it should write, what it found most likely, and p(right token).
+ */
+export function teacherForcingRows(
+  model: GPT,
+  codec: TextCodec,
+  example: TokenizedExample,
+): Record<string, string | number>[] {
+  const ids = example.inputIds;
+  const rows: Record<string, string | number>[] = [];
+  tf.tidy(() => {
+    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
+    const probabilities = tf.softmax(logits).squeeze([0]); // (T, V)
+    const guesses = tf.argMax(probabilities, -1).dataSync(); // (T): the most likely next token at each position
+    const p = probabilities.arraySync() as number[][];
+    for (let t = 1; t < ids.length; t++) {
+      if (example.lossMask[t] === 0) continue;
+      rows.push({
+        position: t,
+        "it has read (true tokens), ending": JSON.stringify(codec.decode(ids.slice(Math.max(0, t - 4), t))),
+        "it should write": JSON.stringify(codec.decode([ids[t]])),
+        "its most likely token": JSON.stringify(codec.decode([guesses[t - 1]])),
+        "p(right token)": Number(p[t - 1][ids[t]].toPrecision(3)),
+      });
+    }
+  });
+  return rows;
 }

@@ -5,6 +5,8 @@
 //   console.log(fullFineTuningSentence("gpt2-xl", LARGE_GPT2_CONFIGS["gpt2-xl"]));
 //   showTable(trainingMemoryComparison(estimate, await measureTrainingMemory(model, batch)));
 import { countParameters, gptConfig, GPT_PRESETS, type GPTConfig } from "../model/config";
+import { loadModelConfig } from "../model/checkpoint";
+import { BASE_MODEL_DIR } from "./experiment";
 import { formatBytes } from "../runtime/memory";
 import {
   estimateTrainingMemory,
@@ -20,13 +22,15 @@ export const LARGE_GPT2_CONFIGS = {
   "gpt2-xl": GPT_PRESETS["gpt2-xl"],
 } satisfies Record<string, GPTConfig>;
 
-/** The rows of the lesson's table: the embedded model, then GPT-2 from small to XL. */
-export const MEMORY_TABLE_MODELS: Record<string, GPTConfig> = {
-  "tiny (embedded base model)": GPT_PRESETS.tiny,
-  gpt2: GPT_PRESETS.gpt2,
-  "gpt2-medium": GPT_PRESETS["gpt2-medium"],
-  ...LARGE_GPT2_CONFIGS,
-};
+/** The rows of the lesson's table: the embedded base model (its config.json), then GPT-2 from small to XL. */
+export function memoryTableModels(): Record<string, GPTConfig> {
+  return {
+    "review-gpt-base (ours)": loadModelConfig(BASE_MODEL_DIR),
+    gpt2: GPT_PRESETS.gpt2,
+    "gpt2-medium": GPT_PRESETS["gpt2-medium"],
+    ...LARGE_GPT2_CONFIGS,
+  };
+}
 
 /** 1_318_912 -> "1.3M", 1_557_611_200 -> "1.56B". */
 export function formatCount(n: number): string {
@@ -37,7 +41,7 @@ export function formatCount(n: number): string {
 }
 
 export interface TrainingMemoryTableOptions extends MemoryEstimateOptions {
-  /** Models by row name. Default MEMORY_TABLE_MODELS. */
+  /** Models by row name. Default memoryTableModels(). */
   models?: Record<string, GPTConfig>;
   /** Sequences per batch. Default 8. */
   batchSize?: number;
@@ -51,7 +55,7 @@ export interface TrainingMemoryTableOptions extends MemoryEstimateOptions {
  * formatted with formatBytes; the batch column says how many tokens each row assumes.
  */
 export function trainingMemoryTable(options: TrainingMemoryTableOptions = {}): Record<string, string>[] {
-  const { models = MEMORY_TABLE_MODELS, batchSize = 8, seqLen, ...estimateOptions } = options;
+  const { models = memoryTableModels(), batchSize = 8, seqLen, ...estimateOptions } = options;
   if (seqLen !== undefined && (!Number.isInteger(seqLen) || seqLen < 2)) {
     throw new Error(
       `trainingMemoryTable: seqLen must be an integer >= 2 (it is capped at each model's context window), got ${seqLen}.`,

@@ -27,7 +27,8 @@ import type { BPETokenizer } from "../model/tokenizer";
 import { writeFileAtomic } from "../util/atomic-write";
 import { getTemplate } from "../prompts/registry";
 import type { InstructionExample } from "../prompts/instruction-dataset";
-import { epochBatches, tokenizeExamples, type TokenizedExample } from "../train/sft-batches";
+import { tokenizeExamples, type TokenizedExample } from "../train/sft-batches";
+import { epochBatchesOf } from "../train/training-plan";
 import type { FinetuneConfig } from "../train/finetune";
 import { projectPath } from "../runtime/paths";
 import { finetuneConfigOf, type LessonHyperparameters } from "./experiment";
@@ -97,7 +98,7 @@ export function workbookBatchOrder(
 ): number[][] {
   const steps: number[][] = [];
   for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const batches = epochBatches(tokenized, { batchSize: config.batchSize, seed: config.seed, epoch, padId });
+    const batches = epochBatchesOf(tokenized, config, epoch, padId, Number.POSITIVE_INFINITY);
     for (let b = 0; b < batches.length; b += config.gradAccumulation) {
       steps.push(batches.slice(b, b + config.gradAccumulation).flatMap((batch) => batch.indices));
     }

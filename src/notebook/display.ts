@@ -6,7 +6,7 @@
 // here. Outside a kernel (scripts, tests) the text form is printed instead. This folder is the only
 // part of the library that knows about tslab.
 import { figureToText, type PlotlyFigure } from "./figure";
-import { renderFigurePng } from "./png";
+import { chromiumPath, renderFigurePng } from "./png";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
@@ -78,7 +78,11 @@ export async function figureBundle(fig: PlotlyFigure, options: FigureOptions = {
     try {
       data["image/png"] = (await renderFigurePng({ ...fig, layout }, { width, height })).toString("base64");
     } catch (err) {
-      data["text/plain"] += `\n(no static image: ${(err as Error).message})`;
+      // Said once, in notebook 00 and by setup; here only what is missing.
+      const missing = chromiumPath() === undefined;
+      data["text/plain"] += missing
+        ? "\n(no static image: no Chromium here; notebook 00 says how to get one)"
+        : `\n(no static image: ${(err as Error).message})`;
     }
   }
   return { data };

@@ -37,11 +37,35 @@ export function chromiumPath(): string | undefined {
   return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 }
 
+/** How to get static images where there is no Chromium: the one place that says it. */
+export const STATIC_IMAGES_HOW_TO =
+  "run `npm run setup -- --browser` (it installs Debian's chromium with apt-get), or set WORKBOOK_CHROMIUM to a Chromium binary, then run the notebook again";
+
+/** Whether charts get a static PNG beside the interactive figure here, in one plain sentence. */
+export function staticImageStatus(): { available: boolean; sentence: string } {
+  const found = chromiumPath();
+  if (found)
+    return {
+      available: true,
+      sentence: `Static images: drawn by ${found}; every chart also shows as a picture wherever the notebook is read.`,
+    };
+  if (process.env.WORKBOOK_CHROMIUM === "none")
+    return {
+      available: false,
+      sentence: "Static images: off (WORKBOOK_CHROMIUM=none); charts are interactive in JupyterLab only.",
+    };
+  return {
+    available: false,
+    sentence:
+      "Static images: none, because there is no Chromium here. Charts are interactive in JupyterLab, but a copy of a " +
+      `notebook read elsewhere (lesson-output/, GitHub) shows no picture of them. To get them, ${STATIC_IMAGES_HOW_TO}.`,
+  };
+}
+
 async function getBrowser(): Promise<Browser> {
   if (!browser) {
     const executablePath = chromiumPath();
-    if (!executablePath)
-      throw new Error("no Chromium found: run `npm run setup -- --browser` or set WORKBOOK_CHROMIUM");
+    if (!executablePath) throw new Error(`no Chromium found: ${STATIC_IMAGES_HOW_TO}`);
     const { chromium } = await import("playwright-core");
     browser = chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
     browser.catch(() => {

@@ -26,6 +26,7 @@ import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
 import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
+import { epochBatchesOf, gradedPositions, PAD_TO_MULTIPLE_OF, prepareTraining } from "./training-plan";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 import { defineConfig } from "../util/config";
 
@@ -60,6 +61,8 @@ export interface FinetuneConfig {
   dropout: number;
   /** Evaluate on the validation split every this many optimizer steps; 0: at the end of each epoch. */
   evalEvery: number;
+  /** Also evaluate before the first step (step 0: the base model), so the validation curve starts where training does. */
+  evalAtStart: boolean;
   /** Validation examples answered by generation at each evaluation (0: all). */
   validationLimit: number;
   /** Stop after this many evaluations without a better validation score (0: never stop early). */
@@ -88,6 +91,7 @@ export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>(
     lossWeighting: "token",
     dropout: 0,
     evalEvery: 0,
+    evalAtStart: false,
     validationLimit: 0,
     patience: 0,
     checkpointEvery: 100,
@@ -108,6 +112,7 @@ export const FINETUNE_CONFIG = defineConfig<FinetuneConfig>(
     lossWeighting: { type: "string", oneOf: ["token", "example"] },
     dropout: { type: "number", min: 0, below: 1 },
     evalEvery: { type: "integer", min: 0 },
+    evalAtStart: { type: "boolean" },
     validationLimit: { type: "integer", min: 0 },
     patience: { type: "integer", min: 0 },
     checkpointEvery: { type: "integer", min: 1 },
@@ -153,6 +158,13 @@ export type FinetuneEvent =
   | { kind: "early-stop"; step: number; bestStep: number }
   | { kind: "resume"; step: number };
 
+/** One evaluation on the validation split. */
+export interface ValidationRecord {
+  validationLoss: number;
+  validationScore: number;
+  validationByTask?: Record<string, number>;
+}
+
 export interface FinetuneRecord {
   step: number;
   /** Epochs completed, fractional: 1.5 is halfway through the second epoch. */
@@ -173,9 +185,13 @@ export interface FinetuneState {
   epoch: number;
   batch: number;
   tokensSeen: number;
+  /** Tokens the loss graded (answer tokens and end-of-text), counted over every step so far. */
+  gradedTokens: number;
   elapsedSeconds: number;
   config: FinetuneConfig;
   history: FinetuneRecord[];
+  /** The evaluation before the first step (config.evalAtStart): the base model's validation loss and score. */
+  start?: ValidationRecord;
   best: { step: number; validationScore: number; validationLoss: number } | null;
   evaluationsSinceBest: number;
   stoppedEarly: boolean;
@@ -259,16 +275,6 @@ export function maskedValidationLoss(
   return count === 0 ? NaN : total / count;
 }
 
-/**
- * The example with its loss mask spread evenly over its graded tokens (each 1 / their number), so
- * that the batch's loss, the mask-weighted mean, is the mean over examples of each one's own mean:
- * a written review (20 graded tokens) then counts as much as a label (2 tokens), not ten times more.
- */
-export function weightedByExample(e: TokenizedExample): TokenizedExample {
-  const graded = e.lossMask.reduce((a, b) => a + b, 0);
-  return graded === 0 ? e : { ...e, lossMask: e.lossMask.map((m) => m / graded) };
-}
-
 /** Tokens the loss grades in a batch (the mask after the one-position shift of next-token prediction). */
 function supervisedTokens(batch: Batch): number {
   return batch.lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
@@ -292,15 +298,8 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
       "finetune: the validation split is empty; fine-tuning needs it to measure progress and pick the best model.",
     );
 
-  const alreadyTokenized = args.train.length > 0 && "inputIds" in args.train[0];
-  const { examples: tokenized, skipped } = alreadyTokenized
-    ? { examples: args.train as readonly TokenizedExample[], skipped: 0 }
-    : tokenizeExamples(
-        args.train as { prompt: string; completion: string }[],
-        tokenizer as TextCodec & { eosTokenId: number },
-        { maxLength: c.maxLength, onTooLong: "skip" },
-      );
-  const train = c.lossWeighting === "example" ? tokenized.map(weightedByExample) : tokenized;
+  const { examples: train, plan } = prepareTraining(args.train, tokenizer, c);
+  const skipped = plan.skipped;
   if (train.length === 0)
     throw new Error(
       `finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`,
@@ -311,15 +310,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   }).examples;
   const validationSet = c.validationLimit > 0 ? args.validation.slice(0, c.validationLimit) : args.validation;
 
-  const batchesPerEpoch = Math.ceil(train.length / c.batchSize);
-  const stepsPerEpoch = Math.ceil(batchesPerEpoch / c.gradAccumulation);
-  const totalSteps = stepsPerEpoch * c.epochs;
-  const schedule = {
-    warmupSteps: Math.round(c.warmupFraction * totalSteps),
-    totalSteps,
-    learningRate: c.learningRate,
-    minLearningRate: c.learningRate * c.minLearningRateRatio,
-  };
+  const { batchesPerEpoch, stepsPerEpoch, totalSteps, schedule } = plan;
 
   const latest = path.join(args.outDir, "latest");
   const bestFolder = path.join(args.outDir, "best");
@@ -328,6 +319,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     epoch: 0,
     batch: 0,
     tokensSeen: 0,
+    gradedTokens: 0,
     elapsedSeconds: 0,
     config: c,
     history: [],
@@ -388,12 +380,11 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         })();
     if (!Number.isFinite(result.score))
       throw new Error(`finetune: the validation score is ${result.score}; validate must return a finite number.`);
-    const record = state.history[state.history.length - 1];
-    if (record && record.step === state.step) {
-      record.validationLoss = validationLoss;
-      record.validationScore = result.score;
-      if (Object.keys(result.byTask).length > 0) record.validationByTask = result.byTask;
-    }
+    const scored: ValidationRecord = { validationLoss, validationScore: result.score };
+    if (Object.keys(result.byTask).length > 0) scored.validationByTask = result.byTask;
+    // Step 0 is the model before any update; later evaluations join the record of their step.
+    if (state.step === 0) state.start = scored;
+    else if (state.history.at(-1)?.step === state.step) Object.assign(state.history.at(-1)!, scored);
     // Better: a higher score, or the same score with a clearly lower loss (noise does not count).
     const better =
       state.best === null ||
@@ -426,15 +417,9 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   const t0 = performance.now();
   const elapsedBefore = state.elapsedSeconds;
   try {
+    if (c.evalAtStart && state.step === 0 && state.start === undefined) evaluate();
     while (state.epoch < c.epochs && !state.stoppedEarly) {
-      const batches = epochBatches(train, {
-        batchSize: c.batchSize,
-        seed: c.seed,
-        epoch: state.epoch,
-        padId: eos,
-        padToMultipleOf: PAD_TO_MULTIPLE_OF,
-        maxLength: model.config.blockSize,
-      });
+      const batches = epochBatchesOf(train, c, state.epoch, eos, model.config.blockSize);
       while (state.batch < batches.length) {
         if (args.stopAfterSteps !== undefined && state.step - startStep >= args.stopAfterSteps) {
           saveLatest();
@@ -458,6 +443,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
         state.step = step;
         state.batch += micro.length;
         state.tokensSeen += tokens;
+        state.gradedTokens = (state.gradedTokens ?? 0) + micro.reduce((n, b) => n + gradedPositions(b), 0);
         const endOfEpoch = state.batch >= batches.length;
         const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
         state.elapsedSeconds = elapsed;
@@ -521,13 +507,6 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     return { model: result, state, bestFolder, skipped };
   }
 }
-
-/**
- * Training batches are padded to a multiple of this many positions: a handful of batch shapes, each
- * recorded once as a TensorFlow function, instead of one per length (each recording costs about two
- * op-by-op steps). The padding is masked out; it costs a few percent more arithmetic.
- */
-export const PAD_TO_MULTIPLE_OF = 16;
 
 /**
  * Loss and gradients of several micro-batches together, as if they were one batch: each micro-batch's

@@ -11,6 +11,7 @@ import {
   setDisplaySink,
   showFigure,
   showTable,
+  staticImageStatus,
   tableBundle,
   type DisplayBundle,
 } from "../../src/index";
@@ -57,7 +58,16 @@ describe("notebook displays", () => {
       await closePngRenderer();
       const bundle = await figureBundle(fig);
       assert.equal(bundle.data["image/png"], undefined);
-      assert.match(bundle.data["text/plain"] as string, /no static image: no Chromium found/);
+      assert.match(
+        bundle.data["text/plain"] as string,
+        /no static image: no Chromium here; notebook 00 says how to get one/,
+      );
+      // Said once, plainly, with the way to get them.
+      const status = staticImageStatus();
+      assert.equal(status.available, false);
+      assert.match(status.sentence, /off \(WORKBOOK_CHROMIUM=none\)/);
+      process.env.WORKBOOK_CHROMIUM = "/nonexistent/chromium";
+      assert.match(staticImageStatus().sentence, /no Chromium here.*npm run setup -- --browser/);
     } finally {
       if (saved === undefined) delete process.env.WORKBOOK_CHROMIUM;
       else process.env.WORKBOOK_CHROMIUM = saved;

@@ -8,7 +8,7 @@ import {
   formatCount,
   fullFineTuningSentence,
   LARGE_GPT2_CONFIGS,
-  MEMORY_TABLE_MODELS,
+  memoryTableModels,
   trainingMemoryTable,
 } from "../../src/lesson/memory-tables";
 
@@ -76,7 +76,7 @@ describe("memory estimate of full fine-tuning", () => {
     const rows = trainingMemoryTable({ batchSize: 8 });
     assert.deepEqual(
       rows.map((r) => r.model),
-      Object.keys(MEMORY_TABLE_MODELS),
+      Object.keys(memoryTableModels()),
     );
     assert.deepEqual(Object.keys(rows[0]), [
       "model",
@@ -90,7 +90,8 @@ describe("memory estimate of full fine-tuning", () => {
       "total on tfjs",
     ]);
     assert.ok(rows.every((r) => Object.values(r).every((v) => typeof v === "string" && v.length > 0)));
-    assert.equal(rows[0].batch, "8 x 128");
+    assert.equal(rows[0].batch, "8 x 256");
+    assert.equal(rows[0].parameters, "5.3M", "the first row is the shipped base model");
     assert.equal(rows[4].batch, "8 x 1024");
     assert.equal(rows[4].parameters, "1.56B");
     const xl = estimateTrainingMemory(LARGE_GPT2_CONFIGS["gpt2-xl"], { batchSize: 8, seqLen: 1024 });
