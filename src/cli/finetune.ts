@@ -19,13 +19,8 @@ import path from "node:path";
 import { initBackend } from "../runtime/backend";
 import { machineInfoLine } from "../runtime/machine";
 import { projectPath } from "../runtime/paths";
-import {
-  compareTasksOnTest,
-  taskComparisonJson,
-  taskComparisonRows,
-  taskConfusion,
-  type TaskComparison,
-} from "../eval/task-comparison";
+import { lessonComparison } from "../lesson/seeds";
+import { taskComparisonJson, taskComparisonRows, taskConfusion, type TaskComparison } from "../eval/task-comparison";
 import { confusionRows } from "../eval/metrics";
 import { seedSummaryRows } from "../eval/seed-summary";
 import { measureForgetting, type Forgetting } from "../lesson/forgetting";
@@ -114,15 +109,7 @@ async function main(): Promise<void> {
         `best validation score ${pct(best.validationScore)} (the mean of the tasks' scores) at epoch ${bestEpoch.toFixed(2)}`,
     );
     const t0 = performance.now();
-    const comparison = compareTasksOnTest({
-      base: base.model,
-      instruct: run.model,
-      tokenizer: base.tokenizer,
-      data,
-      fewShot: hp.fewShot,
-      seed,
-      heldOutTemplates: hp.heldOutTemplates,
-    });
+    const comparison = lessonComparison(hp, base, data, run.model);
     const forgetting = measureForgetting(base.model, run.model, base.tokenizer);
     console.log(
       `[finetune] evaluated ${comparison.testExamples} test examples in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +

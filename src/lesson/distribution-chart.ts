@@ -52,6 +52,9 @@ export function distributionChart(sides: readonly DistributionSide[], title?: st
       xaxis: `x${axis}`,
       yaxis: `y${axis}`,
       marker: { color: colors },
+      // The probability written on each bar: a learner reads the cross-entropy off it.
+      text: probabilities.map((p) => (p === 0 ? "0" : p >= 0.001 ? p.toFixed(3) : p.toExponential(1))),
+      textposition: "auto",
       hovertemplate: "%{y}: %{x}<extra></extra>",
     });
   };

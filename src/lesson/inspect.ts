@@ -14,6 +14,14 @@ import type { TextCodec } from "../model/generate";
 import { nextTokenLoss } from "../train/loss";
 import type { TokenizedExample } from "../train/sft-batches";
 
+/** The model's next-token probabilities at every position of the ids, in one forward pass: (T, V). */
+function nextTokenProbabilities(model: GPT, ids: number[]): number[][] {
+  return tf.tidy(() => {
+    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
+    return tf.softmax(logits).arraySync()[0]; // (T, V)
+  });
+}
+
 /** One row per token: its text, id, mask, and for graded tokens p(token) and -ln p under the model. */
 export function gradedTokens(
   model: GPT,
@@ -21,10 +29,7 @@ export function gradedTokens(
   example: TokenizedExample,
 ): Record<string, string | number>[] {
   const ids = example.inputIds;
-  const probabilities = tf.tidy(() => {
-    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
-    return tf.softmax(logits).arraySync()[0]; // (T, V)
-  });
+  const probabilities = nextTokenProbabilities(model, ids);
   return ids.map((id, t) => {
     const graded = example.lossMask[t] === 1 && t > 0;
     const p = graded ? probabilities[t - 1][id] : NaN; // the prediction for position t is made at t - 1
@@ -70,22 +75,18 @@ export function teacherForcingRows(
   example: TokenizedExample,
 ): Record<string, string | number>[] {
   const ids = example.inputIds;
+  const p = nextTokenProbabilities(model, ids);
+  const mostLikely = (row: number[]) => row.reduce((best, x, id) => (x > row[best] ? id : best), 0);
   const rows: Record<string, string | number>[] = [];
-  tf.tidy(() => {
-    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], "int32")); // (1, T, V)
-    const probabilities = tf.softmax(logits).squeeze([0]); // (T, V)
-    const guesses = tf.argMax(probabilities, -1).dataSync(); // (T): the most likely next token at each position
-    const p = probabilities.arraySync() as number[][];
-    for (let t = 1; t < ids.length; t++) {
-      if (example.lossMask[t] === 0) continue;
-      rows.push({
-        position: t,
-        "it has read (true tokens), ending": JSON.stringify(codec.decode(ids.slice(Math.max(0, t - 4), t))),
-        "it should write": JSON.stringify(codec.decode([ids[t]])),
-        "its most likely token": JSON.stringify(codec.decode([guesses[t - 1]])),
-        "p(right token)": Number(p[t - 1][ids[t]].toPrecision(3)),
-      });
-    }
-  });
+  for (let t = 1; t < ids.length; t++) {
+    if (example.lossMask[t] === 0) continue;
+    rows.push({
+      position: t,
+      "it has read (true tokens), ending": JSON.stringify(codec.decode(ids.slice(Math.max(0, t - 4), t))),
+      "it should write": JSON.stringify(codec.decode([ids[t]])),
+      "its most likely token": JSON.stringify(codec.decode([mostLikely(p[t - 1])])),
+      "p(right token)": Number(p[t - 1][ids[t]].toPrecision(3)),
+    });
+  }
   return rows;
 }

@@ -53,7 +53,11 @@ export function finetuneProgress(
       finish: async () => undefined,
     };
   }
-  const loss = new LiveCurves("Fine-tuning: loss on the answer tokens", { x: "epoch", y: "cross-entropy (nats)" });
+  // The training curve first, although the step-0 evaluation's point arrives before any step's.
+  const loss = new LiveCurves("Fine-tuning: loss on the answer tokens", {
+    x: "epoch",
+    y: "cross-entropy (nats)",
+  }).declare("train (per batch)", "validation");
   const scores = new LiveCurves(
     "Validation score by task (answers written by the model)",
     { x: "epoch", y: "score (accuracy, judge agreement, ROUGE-L)" },

@@ -5,9 +5,32 @@
 //
 //   const other = await seedComparison({ ...hp, seed: 1 }, base);
 //   showTable(seedSummaryRows([{ seed: 0, comparison }, other]));
+//
+// lessonComparison is the one call `npm run finetune` and this file make of compareTasksOnTest.
 import { compareTasksOnTest, type TaskComparison } from "../eval/task-comparison";
 import { formatDuration } from "../util/progress-bar";
-import { ensureFinetuned, lessonData, type BaseModel, type LessonHyperparameters } from "./experiment";
+import type { GPT } from "../model/gpt";
+import { ensureFinetuned, lessonData, type BaseModel, type LessonData, type LessonHyperparameters } from "./experiment";
+
+/** The lesson's comparison on the test split of these hyperparameters: the base model (unless withBase is false), the instruct model, the bag of words. */
+export function lessonComparison(
+  hp: LessonHyperparameters,
+  base: BaseModel,
+  data: LessonData,
+  instruct: GPT,
+  options: { withBase?: boolean } = {},
+): TaskComparison {
+  return compareTasksOnTest({
+    base: base.model,
+    instruct,
+    tokenizer: base.tokenizer,
+    data,
+    fewShot: hp.fewShot,
+    seed: hp.seed,
+    heldOutTemplates: hp.heldOutTemplates,
+    withBase: options.withBase,
+  });
+}
 
 export interface SeedComparison {
   seed: number;
@@ -26,16 +49,7 @@ export async function seedComparison(hp: LessonHyperparameters, base: BaseModel)
   const run = await ensureFinetuned(hp, base, data);
   try {
     const t0 = performance.now();
-    const comparison = compareTasksOnTest({
-      base: base.model,
-      instruct: run.model,
-      tokenizer: base.tokenizer,
-      data,
-      fewShot: hp.fewShot,
-      seed: hp.seed,
-      heldOutTemplates: hp.heldOutTemplates,
-      withBase: false,
-    });
+    const comparison = lessonComparison(hp, base, data, run.model, { withBase: false });
     const evaluationSeconds = (performance.now() - t0) / 1000;
     const trainSeconds = run.state.elapsedSeconds;
     return {

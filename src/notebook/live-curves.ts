@@ -18,6 +18,12 @@ export class LiveCurves {
     private readonly intervalMs = 1000,
   ) {}
 
+  /** Names the curves in the order they are drawn (and listed), before their first points arrive. */
+  declare(...names: string[]): this {
+    for (const name of names) if (!this.series.has(name)) this.series.set(name, { x: [], y: [] });
+    return this;
+  }
+
   /** Adds a point to a named curve; redraws if the last redraw is older than intervalMs. */
   add(name: string, x: number, y: number): void {
     let s = this.series.get(name);

@@ -181,4 +181,17 @@ describe("notebook displays", () => {
       ],
     );
   });
+
+  it("keeps the declared order of live curves whichever gets its first point first", () => {
+    const curves = new LiveCurves("Loss", { x: "step", y: "loss" }, 60_000).declare("train", "validation");
+    curves.add("validation", 0, 6); // the step-0 evaluation comes before any training step
+    curves.add("train", 1, 5);
+    assert.deepEqual(
+      curves.figure().data.map((d) => [d.name, d.y]),
+      [
+        ["train", [5]],
+        ["validation", [6]],
+      ],
+    );
+  });
 });

@@ -111,16 +111,18 @@ describe("the training plan, the step-0 evaluation and one step taken apart", fu
       lossWeighting: "example",
     });
     const { plan } = prepareTraining(examples, tokenizer, config);
+    const runInto = (events: FinetuneEvent[]) =>
+      finetune({
+        base,
+        tokenizer,
+        train: examples,
+        validation: examples.slice(0, 6),
+        config,
+        outDir: path.join(dir, "run"),
+        onEvent: (e) => events.push(e),
+      });
     const events: FinetuneEvent[] = [];
-    const run = await finetune({
-      base,
-      tokenizer,
-      train: examples,
-      validation: examples.slice(0, 6),
-      config,
-      outDir: path.join(dir, "run"),
-      onEvent: (e) => events.push(e),
-    });
+    const run = await runInto(events);
     assert.equal(run.state.step, plan.totalSteps);
     const evals = events.filter((e): e is Extract<FinetuneEvent, { kind: "eval" }> => e.kind === "eval");
     assert.deepEqual(
@@ -150,15 +152,7 @@ describe("the training plan, the step-0 evaluation and one step taken apart", fu
 
     // A finished run resumed does not score step 0 again.
     const again: FinetuneEvent[] = [];
-    const resumed = await finetune({
-      base,
-      tokenizer,
-      train: examples,
-      validation: examples.slice(0, 6),
-      config,
-      outDir: path.join(dir, "run"),
-      onEvent: (e) => again.push(e),
-    });
+    const resumed = await runInto(again);
     assert.ok(!again.some((e) => e.kind === "eval" && e.step === 0));
     resumed.model.dispose();
   });
