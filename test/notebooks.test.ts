@@ -153,7 +153,7 @@ describe("notebooks run in the kernel", () => {
       tableLines(text).filter((l) => /^\d+(\.\d+)?\s+\d+\s+after \d+ steps\s+[\d.]+/.test(l.trim())).length;
     assert.equal(epochRows(before), 4);
     assert.equal(epochRows(after), 1);
-    // Both runs start from the same base model: the same step-0 row (another seed's validation split aside).
+    // Both validation tables start from the base model at step 0 (scored on each seed's own validation split).
     const baseRow = (text: string) => tableLines(text).find((l) => /^0\s+0\s+the base model\s+-/.test(l.trim()));
     assert.ok(baseRow(before) && baseRow(after), "no step-0 row (the base model) in the validation table");
     // The first epoch's validation row (its losses and accuracy) depends on the seed and the learning rate.

@@ -3,8 +3,9 @@
 // The examples are tokenized with a loss mask over the completion and the end-of-text token
 // (sft-batches.ts), so the cross-entropy grades only the answer. Each epoch visits every training
 // example once, in seeded, length-bucketed batches; `gradAccumulation` micro-batches make one
-// AdamW step (warm-up then cosine learning rate, gradients clipped by their global norm). After each
-// epoch (or every `evalEvery` steps) the model answers the validation prompts: validation loss and
+// AdamW step (warm-up then cosine learning rate, gradients clipped by their global norm), as the
+// plan says (training-plan.ts). After each epoch (or every `evalEvery` steps), and with `evalAtStart`
+// once before the first step, the model answers the validation prompts: validation loss and
 // a validation score: by default the accuracy of the answers the model writes, or each task's own
 // metric for a mix of tasks (the `validate` option). The best model so far is saved in <outDir>/best; with
 // `patience`, training stops once that many evaluations pass without a better one.
