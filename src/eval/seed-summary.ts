@@ -31,7 +31,7 @@ export function seedSummaryRows(
         });
         row.mean = formatTaskScore(metric, mean);
         if (perSeed.length > 1) row.std = formatTaskScore(metric, sd);
-        row["95% interval (seed 0)"] =
+        row[`95% interval (seed ${perSeed[0].seed})`] =
           `${formatTaskScore(metric, results[0]!.ci95[0])} to ${formatTaskScore(metric, results[0]!.ci95[1])}`;
         row.invalid =
           metric === "accuracy" && method !== "bag of words" && scoring === "generation"

@@ -16,7 +16,11 @@ export interface DistributionSide {
 
 const label = (token: string) => JSON.stringify(token);
 
-/** One panel per model (its top tokens as horizontal bars, the right answer's in orange), then the one-hot target. */
+/**
+ * One panel per model: its top tokens as horizontal bars, the right answer's in orange (added below
+ * them with its rank when it is not among them), and the probability of all the other tokens, so
+ * that each panel sums to 1; then the one-hot target.
+ */
 export function distributionChart(sides: readonly DistributionSide[], title?: string): PlotlyFigure {
   const target = sides[0]?.distribution.target;
   if (!target) throw new Error("distributionChart: give distributions with a target (the right answer).");
@@ -59,13 +63,19 @@ export function distributionChart(sides: readonly DistributionSide[], title?: st
     });
   };
   sides.forEach((s, i) => {
-    const top = s.distribution.top;
+    const d = s.distribution;
+    const shown = [...d.top.map((t) => ({ ...t, name: label(t.token) }))];
+    const mine = d.target!;
+    if (!d.top.some((t) => t.id === mine.id))
+      shown.push({ ...mine, name: `${label(mine.token)} (rank ${mine.rank.toLocaleString("en-US")})` });
+    const others = d.vocabSize - shown.length;
+    const rest = Math.max(0, 1 - shown.reduce((sum, t) => sum + t.probability, 0));
     panel(
       i,
       s.name,
-      top.map((t) => label(t.token)),
-      top.map((t) => t.probability),
-      top.map((t) => (t.id === target.id ? "#ff7f0e" : "#1f77b4")),
+      [...shown.map((t) => t.name), `the other ${others.toLocaleString("en-US")} tokens`],
+      [...shown.map((t) => t.probability), rest],
+      [...shown.map((t) => (t.id === target.id ? "#ff7f0e" : "#1f77b4")), "#c7c7c7"],
     );
   });
   panel(sides.length, "target (one-hot)", [label(target.token), "every other token"], [1, 0], ["#ff7f0e", "#1f77b4"]);

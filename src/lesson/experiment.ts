@@ -408,8 +408,8 @@ export function loadBaseModel(folder = BASE_MODEL_DIR): BaseModel {
   };
 }
 
-/** What a saved run holds; runs of an older format are not reused (2: the step-0 evaluation, graded tokens). */
-const RUN_FORMAT = 2;
+/** What a saved run holds; runs of an older format are not reused (2: the step-0 evaluation and graded tokens; 3: validation loss weighted as the training loss). */
+const RUN_FORMAT = 3;
 
 /**
  * Where a fine-tuning run with these hyperparameters is saved: runs/finetune-<hash of all but

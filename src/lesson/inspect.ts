@@ -31,14 +31,14 @@ export function gradedTokens(
   const ids = example.inputIds;
   const probabilities = nextTokenProbabilities(model, ids);
   return ids.map((id, t) => {
-    const graded = example.lossMask[t] === 1 && t > 0;
+    const graded = example.lossMask[t] > 0 && t > 0;
     const p = graded ? probabilities[t - 1][id] : NaN; // the prediction for position t is made at t - 1
     return {
       position: t,
       token: JSON.stringify(codec.decode([id])),
       id,
       "loss mask": example.lossMask[t],
-      role: example.lossMask[t] === 1 ? "answer (graded)" : "prompt (not graded)",
+      role: example.lossMask[t] > 0 ? "answer (graded)" : "prompt (not graded)",
       "p(token)": graded ? Number(p.toFixed(5)) : "",
       "-ln p": graded ? Number((-Math.log(p)).toFixed(4)) : "",
     };

@@ -8,9 +8,7 @@
 // positions the loss grades, and the scale.
 import fs from "node:fs";
 import path from "node:path";
-import { machineInfo } from "../runtime/machine";
 import type { FinetuneState } from "../train/finetune";
-import { formatDuration } from "../util/progress-bar";
 import { BASE_MODEL_DIR } from "./experiment";
 
 /** What the base model's pre-training run measured, as its model card records it. */
@@ -31,6 +29,14 @@ export interface PretrainingFacts {
 }
 
 const number = (s: string) => Number(s.replace(/,/g, ""));
+
+/** 6736 -> "1:52:16 (6,736 s)", 61 -> "1:01 (61 s)". */
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (x: number) => String(x).padStart(2, "0");
+  return `${h > 0 ? `${h}:${pad(m)}` : m}:${pad(r)} (${s.toLocaleString("en-US")} s)`;
+}
 
 /** "1:52:16" -> 6736 seconds. */
 function seconds(clock: string): number {
@@ -74,7 +80,6 @@ export function pretrainingVsFinetuningRows(
   const n = (x: number) => Math.round(x).toLocaleString("en-US");
   const preGraded = pre.steps * pre.batchSize * (pre.window - 1); // every position but the first of each window
   const { trainExamples, tasks } = data;
-  const cpu = machineInfo().cpuModel;
   const rows: [string, string, string][] = [
     [
       "data",
@@ -102,8 +107,8 @@ export function pretrainingVsFinetuningRows(
     ["peak learning rate (AdamW)", String(pre.learningRate), String(run.config.learningRate)],
     [
       "training time",
-      `${formatDuration(pre.trainingSeconds)} (${pre.machine.split(",")[0]})`,
-      `${formatDuration(run.elapsedSeconds)} (${cpu}, this machine)`,
+      `${clock(pre.trainingSeconds)} on ${pre.machine.split(",")[0]} (its model card)`,
+      `${clock(run.elapsedSeconds)} (measured by the run)`,
     ],
   ];
   return rows.map(([aspect, pretraining, finetuning]) => ({

@@ -27,6 +27,8 @@ export interface NextTokenDistribution {
   target?: TokenProbability & { rank: number; crossEntropy: number };
   /** Probability of the tokens outside `top`. */
   rest: number;
+  /** Tokens in the vocabulary: the distribution has one probability for each. */
+  vocabSize: number;
 }
 
 /** The model's next-token distribution after the prompt; see the header. */
@@ -70,5 +72,6 @@ export function nextTokenDistribution(
     top,
     target,
     rest: Math.max(0, 1 - top.reduce((s, t) => s + t.probability, 0)),
+    vocabSize: probabilities.length,
   };
 }

@@ -37,7 +37,7 @@ export function chromiumPath(): string | undefined {
   return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 }
 
-/** How to get static images where there is no Chromium: the one place that says it. */
+/** How to get static images where there is no Chromium (kernel/setup.mjs says the same when npm run lesson starts). */
 export const STATIC_IMAGES_HOW_TO =
   "run `npm run setup -- --browser` (it installs Debian's chromium with apt-get), or set WORKBOOK_CHROMIUM to a Chromium binary, then run the notebook again";
 

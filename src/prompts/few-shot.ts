@@ -37,7 +37,7 @@ export interface FewShotOptions {
   sameTemplate?: boolean;
   /** Take examples from each label in turn (default true). */
   balanceLabels?: boolean;
-  /** Tokens to keep free for the answer (default: the length of the test example's completion). */
+  /** Tokens to keep free for the answer (default: the test example's completion, and one more for the end-of-text after it). */
   reserve?: number;
   /** "error" (default): refuse a prompt that does not fit; "trim": drop examples until it does. */
   onOverflow?: "error" | "trim";
@@ -121,7 +121,7 @@ export function buildFewShotPrompt<T extends ShotExample>(
       `buildFewShotPrompt: contextWindow must be a positive whole number of tokens, got ${contextWindow}.`,
     );
   const separator = options.separator ?? "\n\n";
-  const reserve = options.reserve ?? tokenizer.encode(test.completion).length;
+  const reserve = options.reserve ?? tokenizer.encode(test.completion).length + 1;
   if (!Number.isInteger(reserve) || reserve < 0)
     throw new Error(`buildFewShotPrompt: reserve must be a whole number >= 0, got ${reserve}.`);
   const onOverflow = options.onOverflow ?? "error";
@@ -199,7 +199,7 @@ export function fewShotBudget(p: FewShotPrompt): { part: string; tokens: number;
     ["test prompt", p.testPromptTokens],
     ["whole prompt", p.promptTokens],
     ["kept for the answer", p.reserve],
-    ["left after the prompt", p.remaining],
+    ["left after the prompt and the answer", p.remaining - p.reserve],
     ["context window", p.contextWindow],
   ];
   return rows.map(([part, tokens]) => ({ part, tokens, "share of window": pct(tokens) }));

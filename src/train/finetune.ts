@@ -27,7 +27,13 @@ import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
 import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
-import { epochBatchesOf, gradedPositions, PAD_TO_MULTIPLE_OF, prepareTraining } from "./training-plan";
+import {
+  epochBatchesOf,
+  gradedPositions,
+  PAD_TO_MULTIPLE_OF,
+  prepareTraining,
+  weightedByExample,
+} from "./training-plan";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 import { defineConfig } from "../util/config";
 
@@ -247,7 +253,7 @@ export function copyModel(base: GPT, dropout = base.config.dropout): GPT {
   return new GPT({ ...base.config, dropout }, 0, weights);
 }
 
-/** Mean masked loss over tokenized examples (weighted by supervised tokens, as one big batch would). */
+/** Mean masked loss over tokenized examples, weighted by their masks as one big batch would weigh them. */
 export function maskedValidationLoss(
   model: GPT,
   examples: readonly TokenizedExample[],
@@ -266,7 +272,7 @@ export function maskedValidationLoss(
     maxLength: model.config.blockSize,
   });
   for (const batch of batches) {
-    const n = supervisedTokens(batch);
+    const n = gradedWeight(batch);
     const ids = tf.tensor2d(batch.inputIds, undefined, "int32");
     const mask = tf.tensor2d(batch.lossMask);
     total += evaluationLoss(model, ids, mask) * n;
@@ -276,8 +282,9 @@ export function maskedValidationLoss(
   return count === 0 ? NaN : total / count;
 }
 
-/** Tokens the loss grades in a batch (the mask after the one-position shift of next-token prediction). */
-function supervisedTokens(batch: Batch): number {
+/** The weight the loss grades in a batch: the mask summed after the one-position shift of next-token
+ * prediction (graded tokens with "token" weighting, examples with "example" weighting). */
+function gradedWeight(batch: Batch): number {
   return batch.lossMask.reduce((n, row) => n + row.slice(1).reduce((a, b) => a + b, 0), 0);
 }
 
@@ -305,10 +312,12 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     throw new Error(
       `finetune: no training example fits in maxLength ${c.maxLength} tokens (${skipped} left out); raise maxLength or shorten the examples.`,
     );
+  // Validation loss averages like the training loss: with "example" weighting a mean of each
+  // example's own mean, or the written reviews' many tokens would swamp it next to the labels.
   const validationTokens = tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, {
     maxLength: window,
     onTooLong: "skip",
-  }).examples;
+  }).examples.map((e) => (c.lossWeighting === "example" ? weightedByExample(e) : e));
   const validationSet = c.validationLimit > 0 ? args.validation.slice(0, c.validationLimit) : args.validation;
 
   const { batchesPerEpoch, stepsPerEpoch, totalSteps, schedule } = plan;
@@ -511,7 +520,7 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
 
 /**
  * Loss and gradients of several micro-batches together, as if they were one batch: each micro-batch's
- * mean loss and gradients are weighted by its supervised tokens, so the result equals the loss of all
+ * mean loss and gradients are weighted by its graded weight (gradedWeight), so the result equals the loss of all
  * of them at once (padding aside, which the mask ignores). Gradients are keyed by parameter name.
  */
 export function accumulatedGradients(
@@ -519,7 +528,7 @@ export function accumulatedGradients(
   micro: readonly Batch[],
   step: number,
 ): { loss: number; grads: Map<string, tf.Tensor>; tokens: number } {
-  const counts = micro.map(supervisedTokens);
+  const counts = micro.map(gradedWeight);
   const total = Math.max(
     1,
     counts.reduce((a, b) => a + b, 0),

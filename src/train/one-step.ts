@@ -8,6 +8,13 @@
 //
 // Layers are the model's parts as a learner would name them: the token and position embeddings,
 // each block's attention and MLP (each with the layer norm in front of it), and the final layer norm.
+// With tied embeddings (GPT-2's, and ours) the token embeddings are also the output layer, so their
+// gradient carries both ends of the model.
+//
+// The step is AdamW's first, with fresh running averages: m / sqrt(v) is then g / |g|, so every
+// weight with a gradient moves by the learning rate itself, up or down, whatever its gradient's size;
+// a layer's update norm is about lr x sqrt(its weights). Clipping scales all gradients alike, so it
+// does not change a first step (it tempers the running averages of later ones).
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "../model/gpt";
 import { copyModel } from "./finetune";
@@ -37,6 +44,8 @@ export interface StepInspection {
   learningRate: number;
   /** Examples and positions of the batch: (B, T). */
   shape: [number, number];
+  /** True: the token embeddings are also the output layer (GPT-2's tied weights). */
+  tiedEmbeddings: boolean;
   layers: LayerStep[];
 }
 
@@ -49,10 +58,11 @@ export interface OneStepOptions {
 }
 
 /** "transformer.h.2.mlp.c_fc.weight" -> "block 3 MLP"; the layer names of the inspection. */
-export function layerOf(name: string): string {
+export function layerOf(name: string, tiedEmbeddings = true): string {
   const block = /^transformer\.h\.(\d+)\.(ln_1|attn|ln_2|mlp)\./.exec(name);
   if (block) return `block ${Number(block[1]) + 1} ${block[2] === "ln_1" || block[2] === "attn" ? "attention" : "MLP"}`;
-  if (name.startsWith("transformer.wte.")) return "token embeddings";
+  if (name.startsWith("transformer.wte."))
+    return tiedEmbeddings ? "token embeddings (= output layer)" : "token embeddings";
   if (name.startsWith("transformer.wpe.")) return "position embeddings";
   if (name.startsWith("transformer.ln_f.")) return "final layer norm";
   if (name.startsWith("lm_head.")) return "output layer";
@@ -83,7 +93,7 @@ export function inspectOneStep(model: GPT, batch: Batch, options: OneStepOptions
     const before = new Map([...copy.params].map(([name, v]) => [name, v.dataSync().slice() as Float32Array]));
     const byLayer = new Map<string, { parameters: number; grad: number; update: number; weight: number }>();
     for (const [name, g] of grads) {
-      const layer = layerOf(name);
+      const layer = layerOf(name, model.config.tieEmbeddings);
       const entry = byLayer.get(layer) ?? { parameters: 0, grad: 0, update: 0, weight: 0 };
       entry.parameters += g.size;
       entry.grad += squares(g);
@@ -92,7 +102,7 @@ export function inspectOneStep(model: GPT, batch: Batch, options: OneStepOptions
     const { gradNorm } = optimizer.apply(grads, options.learningRate, options.gradClip);
     tf.dispose([...grads.values()]);
     for (const [name, v] of copy.params) {
-      const entry = byLayer.get(layerOf(name))!;
+      const entry = byLayer.get(layerOf(name, model.config.tieEmbeddings))!;
       const old = before.get(name)!;
       const now = v.dataSync();
       for (let i = 0; i < old.length; i++) {
@@ -109,6 +119,7 @@ export function inspectOneStep(model: GPT, batch: Batch, options: OneStepOptions
       clipped: gradNorm > options.gradClip,
       learningRate: options.learningRate,
       shape: [batch.inputIds.length, batch.inputIds[0]?.length ?? 0],
+      tiedEmbeddings: model.config.tieEmbeddings,
       layers: [...byLayer].map(([layer, e]) => ({
         layer,
         parameters: e.parameters,

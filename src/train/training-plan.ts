@@ -34,6 +34,7 @@ export interface TrainingPlan {
   totalSteps: number;
   /** Steps of linear warm-up: warmupFraction x totalSteps, rounded. */
   warmupSteps: number;
+  warmupFraction: number;
   /** The learning rate schedule (warm-up, then cosine decay to minLearningRate). */
   schedule: Required<ScheduleConfig>;
   /** Tokens the loss grades in one epoch: every answer token and the end-of-text after it. */
@@ -59,6 +60,7 @@ export function trainingPlan(config: FinetuneConfig, examples: readonly Tokenize
     epochs: config.epochs,
     totalSteps,
     warmupSteps,
+    warmupFraction: config.warmupFraction,
     schedule: {
       warmupSteps,
       totalSteps,
@@ -163,7 +165,11 @@ export function planRows(plan: TrainingPlan): { quantity: string; value: string;
   rows.push(
     ["epochs", plan.epochs, "passes over every training example"],
     ["steps in all", plan.totalSteps, `${n(plan.stepsPerEpoch)} x ${plan.epochs}`],
-    ["warm-up steps", plan.warmupSteps, `${n(plan.totalSteps)} x warmupFraction, rounded`],
+    [
+      "warm-up steps",
+      plan.warmupSteps,
+      `${n(plan.totalSteps)} x ${plan.warmupFraction} = ${Number((plan.totalSteps * plan.warmupFraction).toFixed(2))}, rounded`,
+    ],
     ["tokens read per epoch", plan.tokensPerEpoch, "prompts, answers and end-of-text (padding aside)"],
     ["tokens graded per epoch", plan.gradedTokensPerEpoch, "answer tokens and one end-of-text per example"],
   );

@@ -12,7 +12,9 @@ import { GPT } from "../../src/model/gpt";
 import { nextTokenDistribution } from "../../src/model/next-token";
 import { scoreChoices } from "../../src/model/score";
 import { tokenizeExamples } from "../../src/train/sft-batches";
-import { gradedTokens, teacherForcingRows } from "../../src/lesson/inspect";
+import { exampleLoss, teacherForcingRows } from "../../src/lesson/inspect";
+import { randomWindows } from "../../src/train/token-stream";
+import { gradedPositions } from "../../src/train/training-plan";
 import { crossEntropyRows, distributionChart } from "../../src/lesson/distribution-chart";
 import { pretrainingVsFinetuningRows, readPretrainingFacts } from "../../src/lesson/pretraining-vs-finetuning";
 import {
@@ -66,6 +68,18 @@ describe("the lesson's mechanics, as the notebooks show them", function () {
     const chart = distributionChart(sides);
     assert.equal(chart.data.length, 3, "one panel per model and the one-hot target");
     assert.deepEqual(chart.data[2].x, [1, 0]);
+    for (const panel of chart.data.slice(0, 2)) {
+      const x = panel.x as number[];
+      const y = panel.y as string[];
+      const colors = (panel.marker as { color: string[] }).color;
+      assert.ok(Math.abs(x.reduce((a, b) => a + b, 0) - 1) < 1e-3, "a panel's bars sum to 1");
+      assert.equal(y[y.length - 1], `the other ${(tokenizer.vocabSize - y.length + 1).toLocaleString("en-US")} tokens`);
+      // The right answer's bar, orange: in the top ten, or added below them with its rank.
+      const k = colors.indexOf("#ff7f0e");
+      assert.ok(k >= 0, "no bar for the right answer");
+      assert.ok(y[k].startsWith(JSON.stringify(d.target!.token)));
+      if (d.target!.rank > 10) assert.match(y[k], /\(rank \d+\)$/);
+    }
     const rows = crossEntropyRows(sides);
     assert.match(String(rows[0]["cross-entropy = -ln p"]), /^-ln [\d.e-]+ = [\d.]+ nats$/);
   });
@@ -78,14 +92,14 @@ describe("the lesson's mechanics, as the notebooks show them", function () {
     ).examples;
     const rows = teacherForcingRows(model, tokenizer, example);
     assert.equal(rows.length, example.completionTokens + 1, "every answer token and the end-of-text");
-    const graded = gradedTokens(model, tokenizer, example).filter((r) => r["p(token)"] !== "");
-    rows.forEach((r, i) => {
-      assert.equal(r.position, graded[i].position);
-      assert.ok(
-        Math.abs(Number(r["p(right token)"]) - Number(graded[i]["p(token)"])) <
-          1e-3 * Number(r["p(right token)"]) + 1e-5,
-      );
-    });
+    assert.deepEqual(
+      rows.map((r) => r.position),
+      example.lossMask.flatMap((m, t) => (m > 0 ? [t] : [])),
+    );
+    // Independently: the mean -ln p of the rows is the masked loss the training step computes.
+    const meanSurprise = rows.reduce((s, r) => s - Math.log(Number(r["p(right token)"])), 0) / rows.length;
+    const { loss } = exampleLoss(model, tokenizer, example);
+    assert.ok(Math.abs(meanSurprise - loss) < 5e-3 * loss, `${meanSurprise} vs the loss ${loss}`);
   });
 
   it("reads the shipped base model's pre-training from its card, and refuses a card without it", () => {
@@ -106,7 +120,18 @@ describe("the lesson's mechanics, as the notebooks show them", function () {
     } as unknown as FinetuneState;
     const rows = pretrainingVsFinetuningRows(pre, run, { trainExamples: 2296, tasks: 3 });
     const row = (aspect: string) => rows.find((r) => r[""] === aspect)!;
-    assert.equal(row("tokens graded")["pre-training (the base model)"], (5000 * 16 * 255).toLocaleString("en-US"));
+    // What pre-training grades, counted on a real batch of its windows (16 x 256, as the card says).
+    const stream = Int32Array.from({ length: 5000 }, (_, i) => i % 97);
+    const { ids, mask } = randomWindows(stream, pre.batchSize, pre.window, 0, 1);
+    const perStep = gradedPositions({ inputIds: ids.arraySync(), lossMask: mask.arraySync(), indices: [], tokens: 0 });
+    ids.dispose();
+    mask.dispose();
+    assert.equal(row("tokens graded")["pre-training (the base model)"], (pre.steps * perStep).toLocaleString("en-US"));
+    assert.equal(
+      row("training time")["pre-training (the base model)"],
+      "1:52:16 (6,736 s) on Intel(R) Xeon(R) Processor (its model card)",
+    );
+    assert.equal(row("training time")["fine-tuning (this notebook)"], "1:01 (61 s) (measured by the run)");
     assert.equal(row("share of tokens graded")["fine-tuning (this notebook)"], "20.0%");
     assert.match(row("data")["fine-tuning (this notebook)"], /2,296 training examples of 3 tasks/);
 

@@ -19,7 +19,7 @@ describe("few-shot prompts", () => {
     assert.equal(p.prompt, "Review 99\nSentiment:");
     assert.deepEqual(
       [p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining, p.examples.length],
-      [0, 4, 4, 1, 46, 0],
+      [0, 4, 4, 2, 46, 0],
     );
     assert.equal(p.completion, " positive");
   });
@@ -42,7 +42,7 @@ describe("few-shot prompts", () => {
     assert.equal(p.prompt, [...p.examples.map((e) => e.prompt + e.completion), test.prompt].join("\n\n"));
     assert.equal(new Set(p.examples.map((e) => e.sourceId)).size, 4);
     assert.deepEqual(p.examples.map((e) => e.label).sort(), ["negative", "negative", "positive", "positive"]);
-    assert.deepEqual([p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining], [20, 4, 24, 1, 76]);
+    assert.deepEqual([p.exampleTokens, p.testPromptTokens, p.promptTokens, p.reserve, p.remaining], [20, 4, 24, 2, 76]);
     assert.deepEqual(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 1 }), p);
     assert.notDeepEqual(
       buildFewShotPrompt(test, pool, wordTokenizer, { shots: 4, contextWindow: 100, seed: 2 }).examples,
@@ -62,8 +62,9 @@ describe("few-shot prompts", () => {
       { part: "3 examples", tokens: 15, "share of window": "15.0%" },
       { part: "test prompt", tokens: 4, "share of window": "4.0%" },
       { part: "whole prompt", tokens: 19, "share of window": "19.0%" },
-      { part: "kept for the answer", tokens: 1, "share of window": "1.0%" },
-      { part: "left after the prompt", tokens: 81, "share of window": "81.0%" },
+      // The answer's one token and the end-of-text after it; the parts add up to the window.
+      { part: "kept for the answer", tokens: 2, "share of window": "2.0%" },
+      { part: "left after the prompt and the answer", tokens: 79, "share of window": "79.0%" },
       { part: "context window", tokens: 100, "share of window": "100.0%" },
     ]);
   });
@@ -88,11 +89,11 @@ describe("few-shot prompts", () => {
   });
 
   it("refuses a prompt that leaves no room for the answer, saying how many shots would fit", () => {
-    // 3 shots: 19 tokens + 1 for the answer = 20.
-    assert.equal(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20 }).remaining, 1);
+    // 3 shots: 19 tokens + 2 for the answer and its end-of-text = 21.
+    assert.equal(buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 21 }).remaining, 2);
     assert.throws(
-      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 19 }),
-      /^Error: buildFewShotPrompt: the 3-shot prompt for s99 is 19 tokens; with 1 kept for the answer it does not fit the context window of 19\. 2 shots would fit: ask for fewer, or pass \{ onOverflow: "trim" \} to drop examples until it fits\.$/,
+      () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20 }),
+      /^Error: buildFewShotPrompt: the 3-shot prompt for s99 is 19 tokens; with 2 kept for the answer it does not fit the context window of 20\. 2 shots would fit: ask for fewer, or pass \{ onOverflow: "trim" \} to drop examples until it fits\.$/,
     );
     assert.throws(
       () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 3, contextWindow: 20, reserve: 5 }),
@@ -116,7 +117,7 @@ describe("few-shot prompts", () => {
   it("refuses when even the test prompt alone does not fit, and bad options", () => {
     assert.throws(
       () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: 2, contextWindow: 4, onOverflow: "trim" }),
-      /the test prompt of s99 alone is 4 tokens; with 1 kept for the answer it does not fit the context window of 4\. Use a model with a longer context, or shorten the text/,
+      /the test prompt of s99 alone is 4 tokens; with 2 kept for the answer it does not fit the context window of 4\. Use a model with a longer context, or shorten the text/,
     );
     assert.throws(
       () => buildFewShotPrompt(test, pool, wordTokenizer, { shots: -1, contextWindow: 10 }),

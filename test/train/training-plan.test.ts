@@ -73,6 +73,7 @@ describe("the training plan, the step-0 evaluation and one step taken apart", fu
     assert.equal(row("batches per epoch")["worked out"], "ceil(35 / 8)");
     assert.equal(row("steps per epoch")["worked out"], "ceil(5 / 2 batches per step)");
     assert.equal(row("steps in all").value, "9");
+    assert.equal(row("warm-up steps")["worked out"], "9 x 0.1 = 0.9, rounded");
     const single = planRows(trainingPlan(finetuneConfig({ batchSize: 8 }), tokenized));
     assert.equal(
       single.find((r) => r.quantity === "steps per epoch")!["worked out"],
@@ -181,9 +182,16 @@ describe("the training plan, the step-0 evaluation and one step taken apart", fu
     const mlp = step.layers.find((l) => l.layer === "block 2 MLP")!;
     const byHand = 1e-3 * Math.sqrt(mlp.parameters);
     assert.ok(Math.abs(mlp.updateNorm - byHand) / byHand < 0.01, `update ${mlp.updateNorm} vs lr x sqrt(n) ${byHand}`);
-    assert.match(stepSentence(step), /the loss is now [\d.]+ \(lower by/);
+    const sentence = stepSentence(step);
+    assert.match(sentence, /the loss is now [\d.]+ \(lower by/);
+    assert.match(sentence, /block \d MLP moves by 0\.001 x sqrt\(8,416\) = 0\.092 by hand, 0\.09\d measured/);
     assert.equal(layerOf("transformer.h.0.ln_1.weight"), "block 1 attention");
     assert.equal(layerOf("transformer.h.3.ln_2.bias"), "block 4 MLP");
-    assert.equal(layerOf("transformer.wte.weight"), "token embeddings");
+    assert.equal(layerOf("transformer.wte.weight"), "token embeddings (= output layer)");
+    assert.equal(layerOf("transformer.wte.weight", false), "token embeddings");
+    assert.ok(
+      step.layers.some((l) => l.layer === "token embeddings (= output layer)"),
+      "tied, as GPT-2",
+    );
   });
 });
