@@ -65,7 +65,7 @@ export function saveTaskSummary(
 }
 
 /** A difference of two scores: "+38.3 points" for shares (accuracy, judge), "+0.120" for ROUGE-L. */
-function difference(metric: string, d: number): string {
+function difference(metric: ScoredMetric, d: number): string {
   const sign = d >= 0 ? "+" : "-";
   return metric === "rouge-l" ? `${sign}${Math.abs(d).toFixed(3)}` : `${sign}${(100 * Math.abs(d)).toFixed(1)} points`;
 }
@@ -84,7 +84,7 @@ export function taskSummaryMarkdown(
     const tuned = resultOf(comparison, group, "instruct model")!;
     const best = bestBaseResult(comparison, group)!;
     const bow = resultOf(comparison, group, "bag of words");
-    const show = (r: { metric: string; score: number }) => formatTaskScore(r.metric as ScoredMetric, r.score);
+    const show = (r: { metric: ScoredMetric; score: number }) => formatTaskScore(r.metric, r.score);
     const how = `${best.method}, ${best.scoring === "likelihood" ? "most likely answer" : "written"}`;
     let line =
       `- **${group}**: the instruct model scores ${show(tuned)} against the base model's best ${show(best)} (${how}): ` +
@@ -99,7 +99,7 @@ export function taskSummaryMarkdown(
         .filter((x): x is number => x !== undefined);
       if (scores.length === seeds.length) {
         const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-        line += ` Over seeds ${seeds.map((s) => s.seed).join(", ")} it scores ${formatTaskScore(tuned.metric as ScoredMetric, Math.min(...scores))} to ${formatTaskScore(tuned.metric as ScoredMetric, Math.max(...scores))} (mean ${formatTaskScore(tuned.metric as ScoredMetric, mean)}).`;
+        line += ` Over seeds ${seeds.map((s) => s.seed).join(", ")} it scores ${formatTaskScore(tuned.metric, Math.min(...scores))} to ${formatTaskScore(tuned.metric, Math.max(...scores))} (mean ${formatTaskScore(tuned.metric, mean)}).`;
       }
     }
     return line;

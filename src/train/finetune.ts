@@ -27,13 +27,7 @@ import { evaluateByGeneration, type EvalExample } from "../eval/evaluate";
 import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW, learningRateAt } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
-import {
-  epochBatchesOf,
-  gradedPositions,
-  PAD_TO_MULTIPLE_OF,
-  prepareTraining,
-  weightedByExample,
-} from "./training-plan";
+import { epochBatchesOf, gradedPositions, lossWeighted, PAD_TO_MULTIPLE_OF, prepareTraining } from "./training-plan";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 import { defineConfig } from "../util/config";
 
@@ -314,10 +308,13 @@ export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
     );
   // Validation loss averages like the training loss: with "example" weighting a mean of each
   // example's own mean, or the written reviews' many tokens would swamp it next to the labels.
-  const validationTokens = tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, {
-    maxLength: window,
-    onTooLong: "skip",
-  }).examples.map((e) => (c.lossWeighting === "example" ? weightedByExample(e) : e));
+  const validationTokens = lossWeighted(
+    tokenizeExamples(args.validation, tokenizer as TextCodec & { eosTokenId: number }, {
+      maxLength: window,
+      onTooLong: "skip",
+    }).examples,
+    c.lossWeighting,
+  );
   const validationSet = c.validationLimit > 0 ? args.validation.slice(0, c.validationLimit) : args.validation;
 
   const { batchesPerEpoch, stepsPerEpoch, totalSteps, schedule } = plan;

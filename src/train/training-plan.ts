@@ -82,6 +82,14 @@ export function weightedByExample(e: TokenizedExample): TokenizedExample {
   return graded === 0 ? e : { ...e, lossMask: e.lossMask.map((m) => m / graded) };
 }
 
+/** The examples as the loss weighs them: each one's mask spread over its graded tokens with "example" weighting, unchanged with "token". */
+export function lossWeighted(
+  examples: readonly TokenizedExample[],
+  lossWeighting: FinetuneConfig["lossWeighting"],
+): TokenizedExample[] {
+  return lossWeighting === "example" ? examples.map(weightedByExample) : [...examples];
+}
+
 export interface PreparedTraining {
   /** The training examples as the loss sees them: tokenized, masked, weighted by config.lossWeighting. */
   examples: TokenizedExample[];
@@ -104,8 +112,7 @@ export function prepareTraining(
         maxLength: config.maxLength,
         onTooLong: "skip",
       });
-  const examples = config.lossWeighting === "example" ? tokenized.map(weightedByExample) : [...tokenized];
-  return { examples, plan: trainingPlan(config, tokenized, skipped) };
+  return { examples: lossWeighted(tokenized, config.lossWeighting), plan: trainingPlan(config, tokenized, skipped) };
 }
 
 /** The batches of one epoch (0-based), in the order the run takes them. */
