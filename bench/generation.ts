@@ -14,13 +14,9 @@ import { gptPreset, type GPTConfig } from "../src/model/config";
 import { XLA_FROM_NEW_TOKENS } from "../src/model/decoder";
 import { generate, type TextCodec } from "../src/model/generate";
 import { generateBatch } from "../src/model/generate-batch";
-import {
-  BASE_MODEL_DIR,
-  lessonData,
-  lessonHyperparameters,
-  loadBaseModel,
-  SINGLE_TASK,
-} from "../src/lesson/experiment";
+import { BASE_MODEL_DIR, loadBaseModel } from "../src/lesson/base-model";
+import { lessonData } from "../src/lesson/lesson-data";
+import { lessonHyperparameters, SINGLE_TASK } from "../src/lesson/hyperparameters";
 import { GPT } from "../src/model/gpt";
 import { machineInfo } from "../src/runtime/machine";
 import { matMul2D } from "../src/runtime/matmul";

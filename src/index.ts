@@ -46,7 +46,7 @@ export { generate } from "./model/generate";
 export { generateBatch } from "./model/generate-batch";
 export { scoreChoices, scoreChoicesBatch } from "./model/score";
 export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
-export { loadBaseModel } from "./lesson/experiment";
+export { loadBaseModel } from "./lesson/base-model";
 
 // ---- 2 · The instruction dataset: reviews, templates, split, few-shot budget, export (notebook 02)
 export { loadEmbeddedDataset } from "./data/embedded";
@@ -66,8 +66,11 @@ export { tokenLengthStats } from "./prompts/token-stats";
 export { exportJsonl } from "./data/jsonl-export";
 
 // ---- 3 · Full fine-tuning: hyperparameters, the loss mask, memory, the loop (notebook 03)
-export { lessonHyperparameters, lessonData, ensureFinetuned } from "./lesson/experiment";
-export type { LessonHyperparameters } from "./lesson/experiment";
+export { lessonHyperparameters } from "./lesson/hyperparameters";
+export type { LessonHyperparameters } from "./lesson/hyperparameters";
+export { lessonData } from "./lesson/lesson-data";
+export { ensureFinetuned, lessonTraining } from "./lesson/finetuned";
+export { hyperparametersOfRun } from "./lesson/runs";
 export { tokenizeExamples } from "./train/sft-batches";
 export { gradedTokens, exampleLoss, teacherForcingRows } from "./lesson/inspect";
 export { estimateTrainingMemory } from "./train/memory-estimate";
@@ -79,9 +82,9 @@ export {
   LARGE_GPT2_CONFIGS,
 } from "./lesson/memory-tables";
 export { finetune } from "./train/finetune";
-export type { FinetuneConfig, FinetuneEvent } from "./train/finetune";
+export type { FinetuneConfig } from "./train/finetune-config";
+export type { FinetuneEvent } from "./train/finetune-state";
 export { finetuneProgress } from "./lesson/progress";
-export { lessonTraining, hyperparametersOfRun } from "./lesson/experiment";
 export { planRows, learningRateCurve } from "./train/training-plan";
 export { inspectOneStep } from "./train/one-step";
 export { gradientNormChart, stepRows, stepSentence } from "./lesson/one-step-view";

@@ -24,14 +24,10 @@ import { taskComparisonJson, taskComparisonRows, taskConfusion, type TaskCompari
 import { confusionRows } from "../eval/metrics";
 import { seedSummaryRows } from "../eval/seed-summary";
 import { measureForgetting, type Forgetting } from "../lesson/forgetting";
-import {
-  ensureFinetuned,
-  LESSON_HYPERPARAMETERS,
-  lessonData,
-  lessonHyperparameters,
-  loadBaseModel,
-  type LessonHyperparameters,
-} from "../lesson/experiment";
+import { ensureFinetuned } from "../lesson/finetuned";
+import { LESSON_HYPERPARAMETERS, lessonHyperparameters, type LessonHyperparameters } from "../lesson/hyperparameters";
+import { lessonData } from "../lesson/lesson-data";
+import { loadBaseModel } from "../lesson/base-model";
 import { finetuneProgress } from "../lesson/progress";
 import { markdownTable } from "../util/markdown-table";
 import { formatDuration } from "../util/progress-bar";

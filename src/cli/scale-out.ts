@@ -20,15 +20,10 @@ import type { AccuracyReport } from "../eval/metrics";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
-import {
-  ensureFinetuned,
-  LESSON_HYPERPARAMETERS,
-  lessonData,
-  lessonHyperparameters,
-  SINGLE_TASK,
-  loadBaseModel,
-  type LessonHyperparameters,
-} from "../lesson/experiment";
+import { ensureFinetuned } from "../lesson/finetuned";
+import { LESSON_HYPERPARAMETERS, lessonHyperparameters, SINGLE_TASK, type LessonHyperparameters } from "../lesson/hyperparameters";
+import { lessonData } from "../lesson/lesson-data";
+import { loadBaseModel } from "../lesson/base-model";
 import { finetuneProgress } from "../lesson/progress";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, type TrlRun } from "../lesson/scale-out";
 import { formatDuration } from "../util/progress-bar";

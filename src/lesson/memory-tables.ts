@@ -6,7 +6,7 @@
 //   showTable(trainingMemoryComparison(estimate, await measureTrainingMemory(model, batch)));
 import { countParameters, gptConfig, GPT_PRESETS, type GPTConfig } from "../model/config";
 import { loadModelConfig } from "../model/checkpoint";
-import { BASE_MODEL_DIR } from "./experiment";
+import { BASE_MODEL_DIR } from "./base-model";
 import { formatBytes } from "../runtime/memory";
 import {
   estimateTrainingMemory,

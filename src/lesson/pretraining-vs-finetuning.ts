@@ -8,8 +8,8 @@
 // positions the loss grades, and the scale.
 import fs from "node:fs";
 import path from "node:path";
-import type { FinetuneState } from "../train/finetune";
-import { BASE_MODEL_DIR } from "./experiment";
+import type { FinetuneState } from "../train/finetune-state";
+import { BASE_MODEL_DIR } from "./base-model";
 
 /** What the base model's pre-training run measured, as its model card records it. */
 export interface PretrainingFacts {

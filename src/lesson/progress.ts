@@ -8,7 +8,7 @@
 import { ProgressBar, formatDuration } from "../util/progress-bar";
 import { inNotebook } from "../notebook/display";
 import { LiveCurves } from "../notebook/live-curves";
-import type { FinetuneEvent } from "../train/finetune";
+import type { FinetuneEvent } from "../train/finetune-state";
 
 export interface FinetuneProgress {
   onEvent: (e: FinetuneEvent) => void;

@@ -29,9 +29,9 @@ import { getTemplate } from "../prompts/registry";
 import type { InstructionExample } from "../prompts/instruction-dataset";
 import { tokenizeExamples, type TokenizedExample } from "../train/sft-batches";
 import { epochBatchesOf } from "../train/training-plan";
-import type { FinetuneConfig } from "../train/finetune";
+import type { FinetuneConfig } from "../train/finetune-config";
 import { projectPath } from "../runtime/paths";
-import { finetuneConfigOf, type LessonHyperparameters } from "./experiment";
+import { finetuneConfigOf, type LessonHyperparameters } from "./hyperparameters";
 
 /** Format tag of job.json, for scripts that read it. */
 export const SCALE_OUT_JOB_FORMAT = "instruction-workbook/sft-job@1";

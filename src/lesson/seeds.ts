@@ -10,7 +10,10 @@
 import { compareTasksOnTest, type TaskComparison } from "../eval/task-comparison";
 import { formatDuration } from "../util/progress-bar";
 import type { GPT } from "../model/gpt";
-import { ensureFinetuned, lessonData, type BaseModel, type LessonData, type LessonHyperparameters } from "./experiment";
+import { ensureFinetuned } from "./finetuned";
+import { lessonData, type LessonData } from "./lesson-data";
+import { type BaseModel } from "./base-model";
+import { type LessonHyperparameters } from "./hyperparameters";
 
 /** The lesson's comparison on the test split of these hyperparameters: the base model (unless withBase is false), the instruct model, the bag of words. */
 export function lessonComparison(

@@ -13,7 +13,7 @@ import { formatTaskScore, type ScoredMetric } from "../eval/tasks";
 import { markdownTable } from "../util/markdown-table";
 import type { Forgetting } from "./forgetting";
 import { projectPath } from "../runtime/paths";
-import type { LessonHyperparameters } from "./experiment";
+import type { LessonHyperparameters } from "./hyperparameters";
 
 export function lessonOutputDir(): string {
   return path.resolve(projectPath(), process.env.WORKBOOK_LESSON_OUT ?? "lesson-output");

@@ -3,7 +3,7 @@
 // evaluation whose model was saved as the best.
 //
 //   showTable(validationRows(run.state));
-import type { FinetuneState, ValidationRecord } from "../train/finetune";
+import type { FinetuneState, ValidationRecord } from "../train/finetune-state";
 
 /** Every evaluation of the run: step 0 (the base model) first when it was scored. */
 export function evaluationsOf(

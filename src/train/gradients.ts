@@ -15,9 +15,17 @@ export class LossGradients {
   private readonly variables: tf.Variable[];
   private readonly recorded: ShapeKeyedFunction;
 
-  constructor(private readonly model: GPT) {
-    this.names = [...model.params.keys()];
-    this.variables = model.trainableVariables(); // in the order of params' keys
+  /** `names`: the weights to differentiate (default: every weight); the others are constants here. */
+  constructor(
+    private readonly model: GPT,
+    names: readonly string[] = [...model.params.keys()],
+  ) {
+    this.names = [...names];
+    this.variables = this.names.map((n) => {
+      const v = model.params.get(n);
+      if (!v) throw new Error(`LossGradients: the model has no weight named "${n}".`);
+      return v;
+    });
     // args = [ids (B, T) int32, lossMask (B, T), ...weights]; the weights are arguments (not read
     // from the model inside) so that each call sees the weights as they are now.
     this.recorded = new ShapeKeyedFunction("loss-and-gradients", ([ids, mask]) =>

@@ -17,7 +17,7 @@
 // does not change a first step (it tempers the running averages of later ones).
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "../model/gpt";
-import { copyModel } from "./finetune";
+import { copyModel } from "../model/copy-model";
 import { evaluationLoss, LossGradients } from "./gradients";
 import { AdamW } from "./optimizer";
 import type { Batch } from "./sft-batches";

@@ -6,7 +6,7 @@
 //   const { examples, plan } = prepareTraining(data.splits.train, tokenizer, config);
 //   showTable(planRows(plan));                    // examples / batch size = steps per epoch, x epochs = steps
 //   const batches = epochBatchesOf(examples, config, 0, tokenizer.eosTokenId, model.config.blockSize);
-import type { FinetuneConfig } from "./finetune";
+import type { FinetuneConfig } from "./finetune-config";
 import { learningRateAt, type ScheduleConfig } from "./optimizer";
 import { epochBatches, tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
 

@@ -1,7 +1,8 @@
 // The lesson's multi-task instruction dataset: what each split holds, what is held out, and what
 // the judge of written reviews may read.
 import assert from "node:assert/strict";
-import { lessonData, lessonHyperparameters, SINGLE_TASK } from "../../src/lesson/experiment";
+import { lessonData } from "../../src/lesson/lesson-data";
+import { lessonHyperparameters, SINGLE_TASK } from "../../src/lesson/hyperparameters";
 import { getTemplate } from "../../src/prompts/registry";
 
 describe("the lesson's instruction dataset", function () {

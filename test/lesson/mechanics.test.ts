@@ -17,18 +17,14 @@ import { randomWindows } from "../../src/train/token-stream";
 import { gradedPositions } from "../../src/train/training-plan";
 import { crossEntropyRows, distributionChart } from "../../src/lesson/distribution-chart";
 import { pretrainingVsFinetuningRows, readPretrainingFacts } from "../../src/lesson/pretraining-vs-finetuning";
-import {
-  BASE_MODEL_DIR,
-  DEFAULT_LESSON_HYPERPARAMETERS,
-  hyperparametersOfRun,
-  lessonHyperparameters,
-  recordRun,
-} from "../../src/lesson/experiment";
+import { BASE_MODEL_DIR } from "../../src/lesson/base-model";
+import { DEFAULT_LESSON_HYPERPARAMETERS, lessonHyperparameters } from "../../src/lesson/hyperparameters";
+import { hyperparametersOfRun, recordRun } from "../../src/lesson/runs";
 import { taskSummaryMarkdown } from "../../src/lesson/summary";
 import { seedSummaryRows } from "../../src/eval/seed-summary";
 import type { TaskComparison, TaskResult } from "../../src/eval/task-comparison";
 import type { Forgetting } from "../../src/lesson/forgetting";
-import type { FinetuneState } from "../../src/train/finetune";
+import type { FinetuneState } from "../../src/train/finetune-state";
 
 describe("the lesson's mechanics, as the notebooks show them", function () {
   this.timeout(120_000);

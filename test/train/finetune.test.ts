@@ -11,15 +11,13 @@ import { loadCheckpoint } from "../../src/model/checkpoint";
 import { generate } from "../../src/model/generate";
 import { generateBatch } from "../../src/model/generate-batch";
 import { nextTokenLoss } from "../../src/train/loss";
-import {
-  accumulatedGradients,
-  DEFAULT_FINETUNE_CONFIG,
-  finetune,
-  finetuneConfig,
-  type FinetuneEvent,
-} from "../../src/train/finetune";
+import { accumulatedGradients } from "../../src/train/accumulate";
+import { DEFAULT_FINETUNE_CONFIG, finetuneConfig } from "../../src/train/finetune-config";
+import { finetune } from "../../src/train/finetune";
+import { type FinetuneEvent } from "../../src/train/finetune-state";
 import { epochBatches, tokenizeExamples } from "../../src/train/sft-batches";
 import { LossGradients } from "../../src/train/gradients";
+import { readSafetensors } from "../../src/model/safetensors";
 import { maxAbsDiff } from "../support/tolerance";
 
 const POSITIVE = [
@@ -196,7 +194,7 @@ describe("full fine-tuning", function () {
     );
     await assert.rejects(
       finetune({ base, tokenizer, train: poisoned, validation, config, outDir: out }),
-      /Fine-tuning stopped at step \d+ \(epoch \d\): the loss is NaN\. The last good checkpoint \(step \d+\) is in .*latest.*Lower learningRate/,
+      /Fine-tuning stopped at step \d+ \(epoch \d\): the loss is NaN\. The last checkpoint, at step \d+, is in .*latest \(its training loss: [\d.]+\); it was still sound\..*same step\. Lower learningRate \(it is 0\.003; try 0\.0003\).*a new run, which starts from the base model/,
     );
     const saved = JSON.parse(fs.readFileSync(path.join(out, "latest", "state.json"), "utf8"));
     const check = loadCheckpoint(path.join(out, "latest")).model;
@@ -206,6 +204,67 @@ describe("full fine-tuning", function () {
     );
     assert.ok(saved.step >= 4);
     check.dispose();
+  });
+
+  it("trains only the weights `trainable` chooses, and resumes such a run exactly", async () => {
+    const chosen = (name: string) => name.startsWith("transformer.ln_f.") || name.includes(".h.1.mlp.");
+    const cfg = { ...config, epochs: 2 };
+    const run = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config: cfg,
+      outDir: path.join(dir, "some"),
+      trainable: chosen,
+    });
+    const moved: string[] = [];
+    for (const [name, p] of run.model.params)
+      if (maxAbsDiff(p.dataSync(), base.param(name).dataSync()) > 0) moved.push(name);
+    assert.deepEqual(moved.sort(), [...base.params.keys()].filter(chosen).sort(), "exactly the chosen weights moved");
+    const optimizer = readSafetensors(path.join(dir, "some", "latest", "optimizer.safetensors"));
+    assert.deepEqual(
+      [...optimizer.tensors.keys()]
+        .filter((k) => k.startsWith("m/"))
+        .map((k) => k.slice(2))
+        .sort(),
+      [...base.params.keys()].filter(chosen).sort(),
+      "AdamW keeps moments for the chosen weights only",
+    );
+    const out = path.join(dir, "some-resumed");
+    (
+      await finetune({
+        base,
+        tokenizer,
+        train,
+        validation,
+        config: cfg,
+        outDir: out,
+        trainable: chosen,
+        stopAfterSteps: 3,
+      })
+    ).model.dispose();
+    const resumed = await finetune({ base, tokenizer, train, validation, config: cfg, outDir: out, trainable: chosen });
+    for (const [name, p] of run.model.params)
+      assert.equal(maxAbsDiff(p.dataSync(), resumed.model.param(name).dataSync()), 0, name);
+    assert.throws(
+      () => new LossGradients(base, ["no.such.weight"]),
+      /LossGradients: the model has no weight named "no.such.weight"/,
+    );
+    await assert.rejects(
+      finetune({
+        base,
+        tokenizer,
+        train,
+        validation,
+        config: cfg,
+        outDir: path.join(dir, "none"),
+        trainable: () => false,
+      }),
+      /`trainable` chose no weight/,
+    );
+    run.model.dispose();
+    resumed.model.dispose();
   });
 
   it("stops early after `patience` evaluations without a better validation accuracy", async () => {

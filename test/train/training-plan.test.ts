@@ -9,7 +9,9 @@ import { initBackend } from "../../src/runtime/backend";
 import { trainBPE } from "../../src/model/bpe-train";
 import { gptConfig, countParameters } from "../../src/model/config";
 import { GPT } from "../../src/model/gpt";
-import { finetune, finetuneConfig, type FinetuneEvent } from "../../src/train/finetune";
+import { finetune } from "../../src/train/finetune";
+import { finetuneConfig } from "../../src/train/finetune-config";
+import { type FinetuneEvent } from "../../src/train/finetune-state";
 import { inspectOneStep, layerOf } from "../../src/train/one-step";
 import { tokenizeExamples } from "../../src/train/sft-batches";
 import {

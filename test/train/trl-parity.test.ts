@@ -22,15 +22,12 @@ import { GPT } from "../../src/model/gpt";
 import { trainBPE } from "../../src/model/bpe-train";
 import { BPETokenizer } from "../../src/model/tokenizer";
 import { readSafetensors } from "../../src/model/safetensors";
-import {
-  finetuneConfigOf,
-  lessonData,
-  lessonHyperparameters,
-  loadBaseModel,
-  SINGLE_TASK,
-} from "../../src/lesson/experiment";
+import { finetuneConfigOf, lessonHyperparameters, SINGLE_TASK } from "../../src/lesson/hyperparameters";
+import { lessonData } from "../../src/lesson/lesson-data";
+import { loadBaseModel } from "../../src/lesson/base-model";
 import { checkTrlEnvironment, exportScaleOutJob, runTrl, trainableExamples } from "../../src/lesson/scale-out";
-import { finetune, type FinetuneEvent } from "../../src/train/finetune";
+import { finetune } from "../../src/train/finetune";
+import { type FinetuneEvent } from "../../src/train/finetune-state";
 import { epochBatches } from "../../src/train/sft-batches";
 import { requireReference } from "../support/reference";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { parseFinetuneArgs } from "../../src/cli/finetune";
 import { parsePretrainArgs } from "../../src/cli/pretrain";
-import { DEFAULT_LESSON_HYPERPARAMETERS, lessonHyperparameters } from "../../src/lesson/experiment";
+import { DEFAULT_LESSON_HYPERPARAMETERS, lessonHyperparameters } from "../../src/lesson/hyperparameters";
 import { bagOfWordsConfig } from "../../src/eval/bag-of-words";
 import { ConfigError, defineConfig, didYouMean } from "../../src/util/config";
 
