@@ -9,7 +9,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { backendChoice, initBackend, measureMatMul, type BackendName } from "../src/index";
+import { initBackend, measureMatMul, type BackendName } from "../src/index";
+import { backendChoice } from "../src/runtime/backend";
 import { gptConfig } from "../src/model/config";
 import { machineInfo } from "../src/runtime/machine";
 import { timeTrainSteps, trainStepFlops, type StepConfig, type StepTiming } from "./gpt-step";

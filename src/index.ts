@@ -1,49 +1,37 @@
 // The workbook's one public entry, grouped by the step of the lesson that uses it.
 //   import * as wb from "./src/index";   (in a notebook: the kernel runs at the repository root)
 //
-// It holds what the notebooks and the documented commands use, and the errors and types a learner
-// meets in a cell; everything else stays inside its module. test/public-api.test.ts lists these
-// names, so a new export is a decision, not an accident.
+// It holds what the notebooks use and what the README documents for a learner's own cells (the
+// errors a cell may throw among them), and the types of those; everything else stays inside its
+// module, and the commands, tests and benchmarks import their modules directly.
+// test/public-api.test.ts lists these names and checks the rule both ways, so a new export is a
+// decision, not an accident.
 
 // ---- 0 · Set-up: the backend, the machine, reproducibility (notebook 00)
-export { initBackend, describeBackend, backendChoice } from "./runtime/backend";
+export { initBackend } from "./runtime/backend";
 export type { BackendName } from "./runtime/backend";
-export { memoryReport, formatMemoryReport, formatBytes } from "./runtime/memory";
+export { formatMemoryReport, formatBytes } from "./runtime/memory";
 export { versionReport } from "./runtime/versions";
 export { measureMatMul } from "./runtime/speed";
-export { SeededRandom } from "./runtime/random";
-export { projectPath } from "./runtime/paths";
 export { ConfigError } from "./util/config";
 export { DataFileError } from "./util/data-file-error";
-export { setNoticeHandler } from "./util/notices";
 export type { Notice } from "./util/notices";
 
 // ---- Showing results in a notebook: tables, charts, live displays (every notebook)
-export {
-  showFigure,
-  showTable,
-  showMarkdown,
-  liveDisplay,
-  figureBundle,
-  tableBundle,
-  setDisplaySink,
-  PLOTLY_MIME,
-} from "./notebook/display";
+export { showFigure, showTable, showMarkdown } from "./notebook/display";
 export type { DisplayBundle } from "./notebook/display";
-export { figureToText } from "./notebook/figure";
 export type { PlotlyFigure } from "./notebook/figure";
 export { lineChart, barChart } from "./notebook/charts";
 export { LiveCurves } from "./notebook/live-curves";
-export { closePngRenderer, chromiumPath, staticImageStatus } from "./notebook/png";
+export { staticImageStatus } from "./notebook/png";
 
 // ---- 1 · The base model, zero-shot and few-shot (notebook 01)
 export { GPT } from "./model/gpt";
-export { gptConfig, gptPreset, countParameters } from "./model/config";
+export { countParameters } from "./model/config";
 export type { GPTConfig } from "./model/config";
 export { loadCheckpoint, loadModelConfig, saveCheckpoint } from "./model/checkpoint";
 export { BPETokenizer } from "./model/tokenizer";
 export { generate } from "./model/generate";
-export { generateBatch } from "./model/generate-batch";
 export { scoreChoices, scoreChoicesBatch } from "./model/score";
 export { maskedCrossEntropy, nextTokenLoss } from "./train/loss";
 export { loadBaseModel } from "./lesson/base-model";
@@ -55,10 +43,10 @@ export { loadReviewFile } from "./data/review-file";
 export type { ReviewRecord } from "./data/reviews";
 export { frameRecords } from "./data/frame";
 export type { DataFrame } from "./data/frame";
-export { defineTemplate, listTemplates, templateTable } from "./prompts/registry";
+export { defineTemplate, templateTable } from "./prompts/registry";
 export { TemplateRenderError } from "./prompts/template";
 export type { PromptTemplate, TemplateSpec } from "./prompts/template";
-export { buildInstructionDataset, previewTemplates, taskReport } from "./prompts/instruction-dataset";
+export { buildInstructionDataset, previewTemplates } from "./prompts/instruction-dataset";
 export type { InstructionExample } from "./prompts/instruction-dataset";
 export { splitDataset } from "./data/split";
 export { buildFewShotPrompt, fewShotBudget } from "./prompts/few-shot";
@@ -93,20 +81,11 @@ export { readPretrainingFacts, pretrainingVsFinetuningRows } from "./lesson/pret
 
 // ---- 4 · Evaluation: the instruct model against the base model and a bag of words (notebook 04)
 export { evaluateByGeneration, evaluateByLikelihood, answerSets } from "./eval/evaluate";
-export { normalizeAnswer, accuracyRows, confusionMatrix, confusionRows, chanceAccuracy } from "./eval/metrics";
+export { normalizeAnswer, accuracyRows, confusionRows, chanceAccuracy } from "./eval/metrics";
 export { fewShotPrompts } from "./eval/comparison";
-export { evaluateTasks, scoreTasks, taskScoreRows } from "./eval/tasks";
+export { evaluateTasks } from "./eval/tasks";
 export type { TaskAnswer, TaskScore } from "./eval/tasks";
-export { trainSentimentJudge, judgeAccuracy } from "./eval/judge";
-export { rougeL } from "./eval/rouge";
-export {
-  compareTasksOnTest,
-  taskComparisonRows,
-  judgedReviews,
-  taskConfusion,
-  bestBaseResult,
-  resultOf,
-} from "./eval/task-comparison";
+export { compareTasksOnTest, taskComparisonRows, judgedReviews, taskConfusion } from "./eval/task-comparison";
 export type { TaskComparison } from "./eval/task-comparison";
 export { measureForgetting, forgettingRows } from "./lesson/forgetting";
 export { saveTaskSummary, taskSummaryMarkdown } from "./lesson/summary";

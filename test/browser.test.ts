@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { chromiumPath } from "../src/index";
+import { chromiumPath } from "../src/notebook/png";
 import { CHROMIUM_FLAGS } from "../src/notebook/png";
 import { KERNEL_NAME, ROOT, notebookPaths } from "./support/notebooks";
 import { startJupyterLab, type RunningLab } from "./support/jupyterlab";

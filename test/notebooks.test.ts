@@ -12,6 +12,7 @@ import {
   textOf,
   type Notebook,
 } from "./support/notebooks";
+import { DEFAULT_LESSON_HYPERPARAMETERS } from "../src/lesson/hyperparameters";
 
 const OUT = path.join(ROOT, "test-output", "notebooks");
 
@@ -40,7 +41,61 @@ describe("notebooks as committed", () => {
       assert.equal(nb.cells[0].cell_type, "markdown", "a notebook opens with prose");
     });
   }
+
+  // Notebook 3's hyperparameters cell shows every value a learner may change; notebook 2 builds the
+  // dataset notebook 3 trains on. Both must show the library's defaults (src/lesson/hyperparameters.ts),
+  // which notebook 4 assumes when notebook 3 has not recorded a run.
+  for (const [prefix, everyField] of [
+    ["02-", false],
+    ["03-", true],
+  ] as const) {
+    it(`${prefix}: the hyperparameters cell shows the library's defaults${everyField ? ", every training field included" : ""}`, () => {
+      const file = notebookPaths().find((f) => path.basename(f).startsWith(prefix))!;
+      const shown = hyperparametersCellValues(readNotebook(file));
+      const defaults = DEFAULT_LESSON_HYPERPARAMETERS as unknown as Record<string, unknown>;
+      const differing = Object.entries(shown)
+        .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(defaults[key]))
+        .map(
+          ([key, value]) =>
+            `${key}: the notebook shows ${JSON.stringify(value)}, the library's default is ${JSON.stringify(defaults[key])}`,
+        );
+      assert.deepEqual(differing, [], `${path.basename(file)} and src/lesson/hyperparameters.ts disagree`);
+      if (everyField) {
+        const missing = Object.keys(defaults).filter(
+          (key) => !(key in shown) && !["dataset", "dataFile", "dataColumns", "templateMode", "fewShot"].includes(key),
+        );
+        assert.deepEqual(missing, [], "the hyperparameters cell leaves out fields a learner may change");
+      }
+    });
+  }
+
+  it("reads a hyperparameters cell's values (the check above can fail)", () => {
+    const cell = (source: string): Notebook =>
+      ({
+        cells: [{ cell_type: "code", source, outputs: [], execution_count: null, metadata: {} }],
+        metadata: {},
+      }) as unknown as Notebook;
+    assert.deepEqual(
+      hyperparametersCellValues(
+        cell('const hp = wb.lessonHyperparameters({\n  epochs: 3,  // passes\n  templates: ["a", "b"],\n});'),
+      ),
+      {
+        epochs: 3,
+        templates: ["a", "b"],
+      },
+    );
+    assert.throws(() => hyperparametersCellValues(cell("const x = 1;")), /no hyperparameters cell/);
+  });
 });
+
+/** The object literal a notebook passes to wb.lessonHyperparameters, evaluated (comments and all). */
+function hyperparametersCellValues(nb: Notebook): Record<string, unknown> {
+  const source = nb.cells.map(sourceOf).find((s) => s.includes("wb.lessonHyperparameters({"));
+  if (!source) throw new Error("no hyperparameters cell (wb.lessonHyperparameters({ ... })) in this notebook");
+  const start = source.indexOf("wb.lessonHyperparameters(") + "wb.lessonHyperparameters(".length;
+  const end = source.indexOf("});", start) + 1;
+  return new Function(`return (${source.slice(start, end)});`)() as Record<string, unknown>;
+}
 
 describe("notebooks run in the kernel", () => {
   for (const file of notebookPaths()) {

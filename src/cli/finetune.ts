@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const base = loadBaseModel(args.base);
   const perSeed: SeedResult[] = [];
   for (const seed of args.seeds) {
-    const hp = lessonHyperparameters({ ...args.overrides, seed });
+    const hp = lessonHyperparameters({ ...args.overrides, seed }, { contextWindow: base.model.config.blockSize });
     const data = lessonData(hp);
     console.log(
       `\n[finetune] seed ${seed}: ${data.splits.train.length} train / ${data.splits.validation.length} validation / ${data.splits.test.length} test examples (${hp.dataFile || hp.dataset})`,

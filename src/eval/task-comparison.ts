@@ -90,116 +90,206 @@ export function taskGroup(
   return unseen.length === 1 ? `${task} (unseen phrasing)` : `${task} (unseen: ${templateId})`;
 }
 
+/** The task group of an answer or example, as compareTasksOnTest has fixed the held-out phrasings. */
+type GroupOf = (a: { task: string; templateId: string }) => string;
+
+/** A source record as the comparison reads it (TaskComparisonData's reviews). */
+type SourceReview = TaskComparisonData["reviews"][number];
+
 /** Every approach on every task of the test split; see the header. */
 export function compareTasksOnTest(o: TaskCompareOptions): TaskComparison {
   const { test, train } = o.data.splits;
   if (test.length === 0) throw new Error("compareTasksOnTest: the test split is empty.");
   const window = o.base.config.blockSize;
-  const heldOutByTask = new Map<string, string[]>();
-  for (const e of test)
-    if (o.heldOutTemplates.includes(e.templateId) && !heldOutByTask.get(e.task)?.includes(e.templateId))
-      heldOutByTask.set(e.task, [...(heldOutByTask.get(e.task) ?? []), e.templateId]);
-  const groupOf = (a: { task: string; templateId: string }) =>
-    taskGroup(a.task, a.templateId, o.heldOutTemplates, heldOutByTask);
+  const heldOutByTask = heldOutPhrasings(test, o.heldOutTemplates);
+  const groupOf: GroupOf = (a) => taskGroup(a.task, a.templateId, o.heldOutTemplates, heldOutByTask);
   const results: TaskResult[] = [];
   const answers: Record<string, TaskAnswer[]> = {};
 
   const addModel = (method: string, model: GPT, prompts?: string[]) => {
-    const list = evaluateTasks(model, o.tokenizer, test, { seed: o.seed, judge: o.data.judge, prompts });
-    answers[method] = list;
-    const used = prompts ?? test.map((e) => e.prompt);
-    const tokens = new Map<string, { sum: number; n: number }>();
-    test.forEach((e, i) => {
-      const g = groupOf(e);
-      const t = tokens.get(g) ?? { sum: 0, n: 0 };
-      t.sum += o.tokenizer.encode(used[i]).length;
-      t.n += 1;
-      tokens.set(g, t);
-    });
-    for (const s of scoreTasks(list, groupOf))
-      results.push({ ...s, method, promptTokens: tokens.get(s.group)!.sum / tokens.get(s.group)!.n });
+    const scored = modelResults(o, method, model, groupOf, prompts);
+    answers[method] = scored.answers;
+    results.push(...scored.results);
   };
-
   if (o.withBase ?? true) {
     addModel("base zero-shot", o.base);
-    // k solved examples of the same instruction, as many as fit with room for the answer.
-    const shots = test.map(
-      (e) =>
-        buildFewShotPrompt(e, o.data.fewShotPool, o.tokenizer, {
-          shots: o.fewShot,
-          contextWindow: window,
-          seed: o.seed,
-          onOverflow: "trim",
-          reserve: answerTokenLimit(getTemplate(e.templateId), o.tokenizer, e.completion),
-        }).prompt,
-    );
-    addModel(`base ${o.fewShot}-shot`, o.base, shots);
+    addModel(`base ${o.fewShot}-shot`, o.base, fewShotPrompts(o, window));
   }
   if (o.instruct) addModel("instruct model", o.instruct);
 
-  // The bag of words, per classification task: trained on the training reviews' answers (the
-  // record field the template reads), scored once per test review.
-  const text = new Map(o.data.reviews.map((r) => [r.sourceId, r]));
-  const groupsSeen = new Set<string>();
-  for (const e of test) {
-    const template = getTemplate(e.templateId);
-    if (template.metric !== "accuracy" || groupsSeen.has(e.task)) continue;
-    groupsSeen.add(e.task);
-    const field = template.answerField!;
-    const records = (split: readonly InstructionExample[]) => {
-      const seen = new Set<string>();
-      return split
-        .filter((x) => x.task === e.task && !seen.has(x.sourceId) && seen.add(x.sourceId))
-        .map((x) => {
-          const record = text.get(x.sourceId)! as unknown as Record<string, unknown>;
-          return { text: String(record.text), label: String(record[field]) };
-        });
-    };
-    const trainRecords = records(train);
-    if (new Set(trainRecords.map((r) => r.label)).size < 2) continue;
-    const bow = trainBagOfWords(trainRecords);
-    const predictions = bow.evaluate(records(test));
-    const correct = predictions.filter((p) => p.predicted === p.expected).length;
-    const n = predictions.length;
-    // Stars: how far off the baseline is, as for the language models.
-    const meanAbsoluteError = starsError(predictions);
-    // The baseline reads the review, not the instruction: one row for the task, whatever the phrasing.
-    for (const group of new Set(test.filter((x) => x.task === e.task).map(groupOf)))
-      results.push({
-        method: "bag of words",
-        group,
-        task: e.task,
-        metric: "accuracy",
-        scoring: "generation",
-        templates: [],
-        n,
-        score: correct / n,
-        ci95: wilsonInterval(correct, n),
-        invalid: 0,
-        ...(meanAbsoluteError === undefined ? {} : { meanAbsoluteError }),
-      });
-  }
-
-  // How far the judge can be trusted: its agreement with people on the real reviews of the test
-  // split's writing task (the reviews the written ones stand in for), or on all test reviews.
-  const written = test.filter((e) => getTemplate(e.templateId).metric === "judge");
-  const testReviews = [...new Set((written.length ? written : test).map((e) => e.sourceId))].map((id) => text.get(id)!);
-  const judged = judgeAccuracy(o.data.judge, testReviews);
-  // Table order: tasks as they first appear, a task's trained phrasings before its unseen ones.
-  const tasks = [...new Set(test.map((e) => e.task))];
-  const groups = [...new Set(test.map(groupOf))].sort(
-    (a, b) =>
-      tasks.indexOf(a.split(" (")[0]) - tasks.indexOf(b.split(" (")[0]) ||
-      Number(a.includes("(unseen")) - Number(b.includes("(unseen")),
-  );
+  const reviewById = new Map(o.data.reviews.map((r) => [r.sourceId, r]));
+  results.push(...bagOfWordsResults(test, train, reviewById, groupOf));
+  const judged = judgeOnTestReviews(o.data.judge, test, reviewById);
   return {
     results,
     answers,
     judge: { trainedOn: o.data.judge.trainedOn, accuracy: judged },
-    groups,
+    groups: groupsInTableOrder(test, groupOf),
     fewShot: o.fewShot,
     testExamples: test.length,
   };
+}
+
+/** The held-out phrasings that occur in the test split, by task, in order of first appearance. */
+function heldOutPhrasings(test: readonly InstructionExample[], heldOutTemplates: readonly string[]) {
+  const heldOutByTask = new Map<string, string[]>();
+  for (const e of test)
+    if (heldOutTemplates.includes(e.templateId) && !heldOutByTask.get(e.task)?.includes(e.templateId))
+      heldOutByTask.set(e.task, [...(heldOutByTask.get(e.task) ?? []), e.templateId]);
+  return heldOutByTask;
+}
+
+/**
+ * A language model on the test split (with the given prompts, or the examples' own): its answers, and
+ * a row per task group and scoring with the group's mean prompt length in tokens.
+ */
+function modelResults(
+  o: TaskCompareOptions,
+  method: string,
+  model: GPT,
+  groupOf: GroupOf,
+  prompts?: string[],
+): { answers: TaskAnswer[]; results: TaskResult[] } {
+  const test = o.data.splits.test;
+  const list = evaluateTasks(model, o.tokenizer, test, { seed: o.seed, judge: o.data.judge, prompts });
+  const tokens = promptTokenTotals(test, prompts ?? test.map((e) => e.prompt), o.tokenizer, groupOf);
+  const results = scoreTasks(list, groupOf).map((s) => ({
+    ...s,
+    method,
+    promptTokens: tokens.get(s.group)!.sum / tokens.get(s.group)!.n,
+  }));
+  return { answers: list, results };
+}
+
+/** The prompts' lengths in tokens, summed and counted per task group (for the mean prompt length). */
+function promptTokenTotals(
+  test: readonly InstructionExample[],
+  used: readonly string[],
+  tokenizer: TextCodec,
+  groupOf: GroupOf,
+): Map<string, { sum: number; n: number }> {
+  const tokens = new Map<string, { sum: number; n: number }>();
+  test.forEach((e, i) => {
+    const g = groupOf(e);
+    const t = tokens.get(g) ?? { sum: 0, n: 0 };
+    t.sum += tokenizer.encode(used[i]).length;
+    t.n += 1;
+    tokens.set(g, t);
+  });
+  return tokens;
+}
+
+/** k solved examples of the same instruction before each test prompt, as many as fit with room for the answer. */
+function fewShotPrompts(o: TaskCompareOptions, window: number): string[] {
+  return o.data.splits.test.map(
+    (e) =>
+      buildFewShotPrompt(e, o.data.fewShotPool, o.tokenizer, {
+        shots: o.fewShot,
+        contextWindow: window,
+        seed: o.seed,
+        onOverflow: "trim",
+        reserve: answerTokenLimit(getTemplate(e.templateId), o.tokenizer, e.completion),
+      }).prompt,
+  );
+}
+
+/**
+ * The bag of words, per classification task (in order of first appearance in the test split): trained
+ * on the training reviews' answers (the record field the template reads), scored once per test review.
+ */
+function bagOfWordsResults(
+  test: readonly InstructionExample[],
+  train: readonly InstructionExample[],
+  reviewById: ReadonlyMap<string, SourceReview>,
+  groupOf: GroupOf,
+): TaskResult[] {
+  const results: TaskResult[] = [];
+  const tasksSeen = new Set<string>();
+  for (const e of test) {
+    const template = getTemplate(e.templateId);
+    if (template.metric !== "accuracy" || tasksSeen.has(e.task)) continue;
+    tasksSeen.add(e.task);
+    results.push(...bagOfWordsOnTask(e.task, template.answerField!, test, train, reviewById, groupOf));
+  }
+  return results;
+}
+
+/** One task's reviews in a split, each once: its text and the record field the template answers with. */
+function taskRecords(
+  split: readonly InstructionExample[],
+  task: string,
+  field: string,
+  reviewById: ReadonlyMap<string, SourceReview>,
+): { text: string; label: string }[] {
+  const seen = new Set<string>();
+  return split
+    .filter((x) => x.task === task && !seen.has(x.sourceId) && seen.add(x.sourceId))
+    .map((x) => {
+      const record = reviewById.get(x.sourceId)! as unknown as Record<string, unknown>;
+      return { text: String(record.text), label: String(record[field]) };
+    });
+}
+
+/**
+ * The bag of words on one classification task: its rows (none when the training reviews have fewer
+ * than two labels). The baseline reads the review, not the instruction: one score for the task,
+ * repeated in each of its groups, whatever the phrasing.
+ */
+function bagOfWordsOnTask(
+  task: string,
+  field: string,
+  test: readonly InstructionExample[],
+  train: readonly InstructionExample[],
+  reviewById: ReadonlyMap<string, SourceReview>,
+  groupOf: GroupOf,
+): TaskResult[] {
+  const trainRecords = taskRecords(train, task, field, reviewById);
+  if (new Set(trainRecords.map((r) => r.label)).size < 2) return [];
+  const bow = trainBagOfWords(trainRecords);
+  const predictions = bow.evaluate(taskRecords(test, task, field, reviewById));
+  const correct = predictions.filter((p) => p.predicted === p.expected).length;
+  const n = predictions.length;
+  // Stars: how far off the baseline is, as for the language models.
+  const meanAbsoluteError = starsError(predictions);
+  return [...new Set(test.filter((x) => x.task === task).map(groupOf))].map((group) => ({
+    method: "bag of words",
+    group,
+    task,
+    metric: "accuracy",
+    scoring: "generation",
+    templates: [],
+    n,
+    score: correct / n,
+    ci95: wilsonInterval(correct, n),
+    invalid: 0,
+    ...(meanAbsoluteError === undefined ? {} : { meanAbsoluteError }),
+  }));
+}
+
+/**
+ * How far the judge can be trusted: its agreement with people on the real reviews of the test
+ * split's writing task (the reviews the written ones stand in for), or on all test reviews.
+ */
+function judgeOnTestReviews(
+  judge: SentimentJudge,
+  test: readonly InstructionExample[],
+  reviewById: ReadonlyMap<string, SourceReview>,
+) {
+  const written = test.filter((e) => getTemplate(e.templateId).metric === "judge");
+  const testReviews = [...new Set((written.length ? written : test).map((e) => e.sourceId))].map((id) =>
+    reviewById.get(id)!,
+  );
+  return judgeAccuracy(judge, testReviews);
+}
+
+/** Table order: tasks as they first appear, a task's trained phrasings before its unseen ones. */
+function groupsInTableOrder(test: readonly InstructionExample[], groupOf: GroupOf): string[] {
+  const tasks = [...new Set(test.map((e) => e.task))];
+  return [...new Set(test.map(groupOf))].sort(
+    (a, b) =>
+      tasks.indexOf(a.split(" (")[0]) - tasks.indexOf(b.split(" (")[0]) ||
+      Number(a.includes("(unseen")) - Number(b.includes("(unseen")),
+  );
 }
 
 /** A task group's result of one method and scoring, or undefined. */

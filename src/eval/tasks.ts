@@ -100,6 +100,22 @@ function metricOf(template: PromptTemplate): ScoredMetric | null {
   return template.metric === "none" ? null : template.metric;
 }
 
+/** An example to score, with its index (which prompt is its) and its template (how it is scored). */
+interface TaskItem {
+  e: TaskExample;
+  i: number;
+  template: PromptTemplate;
+}
+
+/** What every metric's scoring shares: the model, its codec, the prompts by example index, the options. */
+interface TaskRun {
+  model: GPT;
+  codec: TextCodec;
+  prompts: readonly string[];
+  batchSize: number;
+  options: TaskEvalOptions;
+}
+
 /** Scores a model's answers to every example whose template has a metric (see the header). */
 export function evaluateTasks(
   model: GPT,
@@ -107,118 +123,145 @@ export function evaluateTasks(
   examples: readonly TaskExample[],
   options: TaskEvalOptions,
 ): TaskAnswer[] {
+  const prompts = taskPrompts(examples, options);
+  const run: TaskRun = { model, codec, prompts, batchSize: options.batchSize ?? 32, options };
+  const items: TaskItem[] = examples.map((e, i) => ({ e, i, template: getTemplate(e.templateId) }));
+  const byMetric = (m: ScoredMetric) => items.filter((x) => metricOf(x.template) === m);
+  // One metric after another, in this order: classification, written reviews, headlines.
+  const classified = classificationAnswers(run, byMetric("accuracy"));
+  const reviewed = reviewAnswers(run, byMetric("judge"));
+  const headlined = headlineAnswers(run, byMetric("rouge-l"));
+  return [...classified, ...reviewed, ...headlined];
+}
+
+/** The prompts to answer, one per example: the options' own (few-shot) or the examples'; checked first. */
+function taskPrompts(examples: readonly TaskExample[], options: TaskEvalOptions): readonly string[] {
   if (examples.length === 0) throw new Error("evaluateTasks: there are no examples to evaluate.");
   const prompts = options.prompts ?? examples.map((e) => e.prompt);
   if (prompts.length !== examples.length)
     throw new Error(`evaluateTasks: ${prompts.length} prompts for ${examples.length} examples; give one per example.`);
-  const batchSize = options.batchSize ?? 32;
-  const items = examples.map((e, i) => ({ e, i, template: getTemplate(e.templateId) }));
-  const byMetric = (m: ScoredMetric) => items.filter((x) => metricOf(x.template) === m);
-  const answers: TaskAnswer[] = [];
-  const base = (x: (typeof items)[number], metric: ScoredMetric) => ({
+  return prompts;
+}
+
+/** The fields every answer starts with, in the order they are written to JSON: what was asked and expected. */
+function answerBase(run: TaskRun, x: TaskItem, metric: ScoredMetric) {
+  return {
     task: x.e.task,
     templateId: x.e.templateId,
     sourceId: x.e.sourceId,
     metric,
-    prompt: prompts[x.i],
+    prompt: run.prompts[x.i],
     expected: x.e.completion.trim(),
+  };
+}
+
+/** Classification: the written answers, then (unless `likelihood` is false) the most likely choices. */
+function classificationAnswers(run: TaskRun, classify: readonly TaskItem[]): TaskAnswer[] {
+  if (classify.length === 0) return [];
+  const written = writtenChoiceAnswers(run, classify);
+  if (!(run.options.likelihood ?? true)) return written;
+  return [...written, ...likelyChoiceAnswers(run, classify)];
+}
+
+/** Classification by what the model writes (greedy, to the end of the line), read as one of the choices. */
+function writtenChoiceAnswers(run: TaskRun, classify: readonly TaskItem[]): TaskAnswer[] {
+  const written = generateBatch(
+    run.model,
+    run.codec,
+    classify.map((x) => run.prompts[x.i]),
+    {
+      maxNewTokens: Math.max(...classify.map((x) => answerTokenLimit(x.template, run.codec))),
+      batchSize: run.batchSize,
+      stopStrings: ["\n"],
+    },
+  );
+  return classify.map((x, k) => {
+    const predicted = normalizeAnswer(written[k].text, x.template.answerChoices!);
+    return {
+      ...answerBase(run, x, "accuracy"),
+      scoring: "generation",
+      output: written[k].text,
+      predicted,
+      score: predicted === x.e.completion.trim() ? 1 : 0,
+      flags: generationFlags(written[k].text, written[k].stoppedBy),
+    };
   });
+}
 
-  // Classification: written answers, then (optionally) the most likely choice.
-  const classify = byMetric("accuracy");
-  if (classify.length > 0) {
-    const written = generateBatch(
-      model,
-      codec,
-      classify.map((x) => prompts[x.i]),
-      {
-        maxNewTokens: Math.max(...classify.map((x) => answerTokenLimit(x.template, codec))),
-        batchSize,
-        stopStrings: ["\n"],
-      },
-    );
-    classify.forEach((x, k) => {
-      const predicted = normalizeAnswer(written[k].text, x.template.answerChoices!);
-      answers.push({
-        ...base(x, "accuracy"),
-        scoring: "generation",
-        output: written[k].text,
-        predicted,
-        score: predicted === x.e.completion.trim() ? 1 : 0,
-        flags: generationFlags(written[k].text, written[k].stoppedBy),
-      });
-    });
-    if (options.likelihood ?? true) {
-      const scores = scoreChoicesBatch(
-        model,
-        codec,
-        classify.map((x) => ({ prompt: prompts[x.i], choices: x.template.answerChoices!.map((c) => ` ${c}`) })),
-        { batchSize },
-      );
-      classify.forEach((x, k) => {
-        const predicted = x.template.answerChoices![scores[k].best];
-        answers.push({
-          ...base(x, "accuracy"),
-          scoring: "likelihood",
-          output: ` ${predicted}`,
-          predicted,
-          score: predicted === x.e.completion.trim() ? 1 : 0,
-        });
-      });
-    }
-  }
+/** Classification by likelihood: the answer choice the model finds most likely after the prompt. */
+function likelyChoiceAnswers(run: TaskRun, classify: readonly TaskItem[]): TaskAnswer[] {
+  const scores = scoreChoicesBatch(
+    run.model,
+    run.codec,
+    classify.map((x) => ({ prompt: run.prompts[x.i], choices: x.template.answerChoices!.map((c) => ` ${c}`) })),
+    { batchSize: run.batchSize },
+  );
+  return classify.map((x, k) => {
+    const predicted = x.template.answerChoices![scores[k].best];
+    return {
+      ...answerBase(run, x, "accuracy"),
+      scoring: "likelihood",
+      output: ` ${predicted}`,
+      predicted,
+      score: predicted === x.e.completion.trim() ? 1 : 0,
+    };
+  });
+}
 
-  // Review generation, read by the judge.
-  const reviews = byMetric("judge");
-  if (reviews.length > 0) {
-    const judge = options.judge;
-    if (!judge)
-      throw new Error(
-        `evaluateTasks: template "${reviews[0].e.templateId}" is scored by the sentiment judge; pass { judge } (trainSentimentJudge).`,
-      );
-    const judged = reviews.filter((x) => judge.labels.includes(x.e.label));
-    const sampling = { ...REVIEW_SAMPLING, ...options.review };
-    const written = generateBatch(
-      model,
-      codec,
-      judged.map((x) => prompts[x.i]),
-      { ...sampling, batchSize, seeds: judged.map((x) => `${options.seed}:${x.e.templateId}:${x.e.sourceId}`) },
+/**
+ * Review generation, read by the judge: sampled reviews (seeded per example, so two models meet the
+ * same draws) of the prompts whose requested sentiment the judge can tell.
+ */
+function reviewAnswers(run: TaskRun, reviews: readonly TaskItem[]): TaskAnswer[] {
+  if (reviews.length === 0) return [];
+  const judge = run.options.judge;
+  if (!judge)
+    throw new Error(
+      `evaluateTasks: template "${reviews[0].e.templateId}" is scored by the sentiment judge; pass { judge } (trainSentimentJudge).`,
     );
-    judged.forEach((x, k) => {
-      const verdict = judge.verdict(written[k].text);
-      answers.push({
-        ...base(x, "judge"),
-        scoring: "generation",
-        output: written[k].text,
-        predicted: verdict,
-        requested: x.e.label,
-        score: verdict === x.e.label ? 1 : 0,
-        flags: generationFlags(written[k].text, written[k].stoppedBy),
-      });
-    });
-  }
+  const judged = reviews.filter((x) => judge.labels.includes(x.e.label));
+  const sampling = { ...REVIEW_SAMPLING, ...run.options.review };
+  const written = generateBatch(
+    run.model,
+    run.codec,
+    judged.map((x) => run.prompts[x.i]),
+    {
+      ...sampling,
+      batchSize: run.batchSize,
+      seeds: judged.map((x) => `${run.options.seed}:${x.e.templateId}:${x.e.sourceId}`),
+    },
+  );
+  return judged.map((x, k) => {
+    const verdict = judge.verdict(written[k].text);
+    return {
+      ...answerBase(run, x, "judge"),
+      scoring: "generation",
+      output: written[k].text,
+      predicted: verdict,
+      requested: x.e.label,
+      score: verdict === x.e.label ? 1 : 0,
+      flags: generationFlags(written[k].text, written[k].stoppedBy),
+    };
+  });
+}
 
-  // Headlines, by word overlap with the review's title.
-  const headlines = byMetric("rouge-l");
-  if (headlines.length > 0) {
-    const written = generateBatch(
-      model,
-      codec,
-      headlines.map((x) => prompts[x.i]),
-      { maxNewTokens: options.headlineTokens ?? HEADLINE_TOKENS, batchSize, stopStrings: ["\n"] },
-    );
-    headlines.forEach((x, k) => {
-      answers.push({
-        ...base(x, "rouge-l"),
-        scoring: "generation",
-        output: written[k].text,
-        predicted: null,
-        score: rougeL(written[k].text, x.e.completion).f1,
-        flags: generationFlags(written[k].text, written[k].stoppedBy),
-      });
-    });
-  }
-  return answers;
+/** Headlines, written greedily and scored by word overlap (ROUGE-L F1) with the review's title. */
+function headlineAnswers(run: TaskRun, headlines: readonly TaskItem[]): TaskAnswer[] {
+  if (headlines.length === 0) return [];
+  const written = generateBatch(
+    run.model,
+    run.codec,
+    headlines.map((x) => run.prompts[x.i]),
+    { maxNewTokens: run.options.headlineTokens ?? HEADLINE_TOKENS, batchSize: run.batchSize, stopStrings: ["\n"] },
+  );
+  return headlines.map((x, k) => ({
+    ...answerBase(run, x, "rouge-l"),
+    scoring: "generation",
+    output: written[k].text,
+    predicted: null,
+    score: rougeL(written[k].text, x.e.completion).f1,
+    flags: generationFlags(written[k].text, written[k].stoppedBy),
+  }));
 }
 
 /** The figures of one task (or of any group of answers). */

@@ -53,6 +53,43 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
   const specialTokens = options.specialTokens ?? [END_OF_TEXT];
   const minFrequency = options.minFrequency ?? 2;
   const { vocabSize } = options;
+  checkOptions(specialTokens, vocabSize, minFrequency);
+
+  // 1. Count the distinct words of the corpus.
+  const wordCounts = countWords(texts, specialTokens);
+
+  // 2. Spell every word in bytes: token id b is byte b, written as GPT-2's symbol for it.
+  const tokens = byteSymbols();
+  const tokenIds = new Map(tokens.map((t, id) => [t, id] as [string, number]));
+  const corpus = spellInBytes(wordCounts);
+
+  // 3. Count adjacent pairs. A pair (a, b) is the number a * vocabSize + b (ids stay below vocabSize).
+  const pairs = pairTable(vocabSize);
+  corpus.words.forEach((s, w) => {
+    for (let i = 0; i + 1 < s.length; i++) pairs.change(s[i], s[i + 1], w, corpus.freqs[w]);
+  });
+  const heap = pairHeap(pairs, tokens, vocabSize);
+
+  // 4. Merge the most frequent pair until the vocabulary is full.
+  const merges: [string, string][] = [];
+  const visited = new Int32Array(corpus.words.length).fill(-1); // merge step at which a word was last visited
+  while (tokens.length + specialTokens.length < vocabSize) {
+    const best = popCurrent(heap, pairs.count);
+    if (!best || best.count < minFrequency) break;
+    const a = Math.floor(best.key / vocabSize);
+    const b = best.key % vocabSize;
+    const id = tokenFor(tokens, tokenIds, tokens[a] + tokens[b]);
+    const step = merges.length;
+    merges.push([tokens[a], tokens[b]]);
+    applyMerge(corpus, pairs, best.key, a, b, id, visited, step);
+    requeueGrown(heap, pairs);
+  }
+
+  return new BPETokenizer(tokenIds, merges, { specialTokens });
+}
+
+/** Throws on an empty special token, a vocabSize outside [256 + specials, 2^21] or a minFrequency below 1. */
+function checkOptions(specialTokens: string[], vocabSize: number, minFrequency: number): void {
   for (const t of specialTokens) {
     if (typeof t !== "string" || t === "")
       throw new Error(`trainBPE: specialTokens must be non-empty strings, got ${JSON.stringify(t)}.`);
@@ -64,8 +101,10 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
   }
   if (!Number.isInteger(minFrequency) || minFrequency < 1)
     throw new Error(`trainBPE: minFrequency must be a positive integer, got ${minFrequency}.`);
+}
 
-  // 1. Count the distinct words of the corpus.
+/** How often each distinct pre-token occurs in the texts, special tokens cut out (in first-seen order). */
+function countWords(texts: Iterable<string>, specialTokens: string[]): Map<string, number> {
   const wordCounts = new Map<string, number>();
   const specialPattern = specialTokenPattern(specialTokens);
   for (const text of typeof texts === "string" ? [texts] : texts) {
@@ -75,10 +114,18 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
       for (const word of preTokenize(part.text)) wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
     }
   }
+  return wordCounts;
+}
 
-  // 2. Spell every word in bytes: token id b is byte b, written as GPT-2's symbol for it.
-  const tokens = byteSymbols();
-  const tokenIds = new Map(tokens.map((t, id) => [t, id] as [string, number]));
+/** The distinct words as token ids, with their counts: words[w] occurs freqs[w] times. */
+interface Corpus {
+  /** Word w's tokens, shortened in place as merges apply. */
+  words: Int32Array[];
+  freqs: number[];
+}
+
+/** Spells every word in its UTF-8 bytes (token id b is byte b), in the order of `wordCounts`. */
+function spellInBytes(wordCounts: Map<string, number>): Corpus {
   const utf8 = new TextEncoder();
   const words: Int32Array[] = [];
   const freqs: number[] = [];
@@ -86,69 +133,98 @@ export function trainBPE(texts: Iterable<string>, options: TrainBPEOptions): BPE
     words.push(Int32Array.from(utf8.encode(word)));
     freqs.push(count);
   }
+  return { words, freqs };
+}
 
-  // 3. Count adjacent pairs. A pair (a, b) is the number a * vocabSize + b (ids stay below vocabSize).
-  const pairCount = new Map<number, number>();
-  const pairWords = new Map<number, number[]>(); // pair -> words that contain (or once contained) it
-  const grown = new Set<number>(); // pairs whose count went up during the current merge
+/** Counts of adjacent pairs over the corpus, keyed a * vocabSize + b, and the words that hold each. */
+interface PairTable {
+  /** pair -> its count, weighted by word counts (pairs at 0 are removed) */
+  count: Map<number, number>;
+  /** pair -> words that contain (or once contained) it */
+  words: Map<number, number[]>;
+  /** pairs whose count went up during the current merge */
+  grown: Set<number>;
+  /** Adds `delta` occurrences of (a, b) in `word` (a word's count, or minus it). */
+  change: (a: number, b: number, word: number, delta: number) => void;
+}
+
+/** An empty pair table for token ids below vocabSize. */
+function pairTable(vocabSize: number): PairTable {
+  const count = new Map<number, number>();
+  const words = new Map<number, number[]>();
+  const grown = new Set<number>();
   const change = (a: number, b: number, word: number, delta: number) => {
     const key = a * vocabSize + b;
-    const count = (pairCount.get(key) ?? 0) + delta;
-    if (count > 0) pairCount.set(key, count);
-    else pairCount.delete(key);
+    const n = (count.get(key) ?? 0) + delta;
+    if (n > 0) count.set(key, n);
+    else count.delete(key);
     if (delta > 0) {
-      let list = pairWords.get(key);
-      if (!list) pairWords.set(key, (list = []));
+      let list = words.get(key);
+      if (!list) words.set(key, (list = []));
       if (list[list.length - 1] !== word) list.push(word); // a word adds itself once per visit
       grown.add(key);
     }
   };
-  words.forEach((s, w) => {
-    for (let i = 0; i + 1 < s.length; i++) change(s[i], s[i + 1], w, freqs[w]);
-  });
+  return { count, words, grown, change };
+}
 
+/**
+ * A heap of every counted pair, most frequent first, ties to the pair whose left token, then right
+ * token, comes first in string order. `tokens` is read as it grows. Clears the table's `grown`.
+ */
+function pairHeap(pairs: PairTable, tokens: string[], vocabSize: number): BinaryHeap<PairEntry> {
   const heap = new BinaryHeap<PairEntry>((x, y) => {
     if (x.count !== y.count) return x.count > y.count;
     const [xa, xb] = [Math.floor(x.key / vocabSize), x.key % vocabSize];
     const [ya, yb] = [Math.floor(y.key / vocabSize), y.key % vocabSize];
     return tokens[xa] !== tokens[ya] ? tokens[xa] < tokens[ya] : tokens[xb] < tokens[yb];
   });
-  for (const [key, count] of pairCount) heap.push({ key, count });
-  grown.clear();
+  for (const [key, count] of pairs.count) heap.push({ key, count });
+  pairs.grown.clear();
+  return heap;
+}
 
-  // 4. Merge the most frequent pair until the vocabulary is full.
-  const merges: [string, string][] = [];
-  const visited = new Int32Array(words.length).fill(-1); // merge step at which a word was last visited
-  while (tokens.length + specialTokens.length < vocabSize) {
-    const best = popCurrent(heap, pairCount);
-    if (!best || best.count < minFrequency) break;
-    const a = Math.floor(best.key / vocabSize);
-    const b = best.key % vocabSize;
-    const merged = tokens[a] + tokens[b];
-    let id = tokenIds.get(merged); // another pair may already have made this token ("a"+"bc" vs "ab"+"c")
-    if (id === undefined) {
-      id = tokens.length;
-      tokens.push(merged);
-      tokenIds.set(merged, id);
-    }
-    const step = merges.length;
-    merges.push([tokens[a], tokens[b]]);
-
-    for (const w of pairWords.get(best.key) ?? []) {
-      if (visited[w] === step) continue;
-      visited[w] = step;
-      words[w] = mergeInWord(words[w], a, b, id, w, freqs[w], change);
-    }
-    pairCount.delete(best.key);
-    pairWords.delete(best.key);
-    for (const key of grown) {
-      const count = pairCount.get(key);
-      if (count) heap.push({ key, count });
-    }
-    grown.clear();
+/** The id of token `merged`, added to the vocabulary if new (another pair may have made it: "a"+"bc" vs "ab"+"c"). */
+function tokenFor(tokens: string[], tokenIds: Map<string, number>, merged: string): number {
+  let id = tokenIds.get(merged);
+  if (id === undefined) {
+    id = tokens.length;
+    tokens.push(merged);
+    tokenIds.set(merged, id);
   }
+  return id;
+}
 
-  return new BPETokenizer(tokenIds, merges, { specialTokens });
+/**
+ * Replaces pair (a, b), keyed `key`, by token `id` in every word that holds it (each word once per
+ * merge `step`, tracked in `visited`), updating the pair table; then forgets the pair.
+ */
+function applyMerge(
+  corpus: Corpus,
+  pairs: PairTable,
+  key: number,
+  a: number,
+  b: number,
+  id: number,
+  visited: Int32Array,
+  step: number,
+): void {
+  for (const w of pairs.words.get(key) ?? []) {
+    if (visited[w] === step) continue;
+    visited[w] = step;
+    corpus.words[w] = mergeInWord(corpus.words[w], a, b, id, w, corpus.freqs[w], pairs.change);
+  }
+  pairs.count.delete(key);
+  pairs.words.delete(key);
+}
+
+/** Pushes every pair whose count went up during the merge, with its current count, and clears `grown`. */
+function requeueGrown(heap: BinaryHeap<PairEntry>, pairs: PairTable): void {
+  for (const key of pairs.grown) {
+    const count = pairs.count.get(key);
+    if (count) heap.push({ key, count });
+  }
+  pairs.grown.clear();
 }
 
 /**

@@ -70,6 +70,141 @@ function validate(options: BatchGenerateOptions, prompts: number): void {
   }
 }
 
+/** What every chunk's decoding reads, fixed for the whole call. */
+interface BatchSettings {
+  /** Most new tokens per row. */
+  maxNew: number;
+  /** The model's context window (blockSize). */
+  window: number;
+  /** Whether rows sample (temperature > 0) or take the argmax. */
+  sampled: boolean;
+  /** pickToken's options when sampling. */
+  pick: { temperature?: number; topK?: number; topP?: number };
+  /** Tokens that end a row (not added to it). */
+  stopIds: Set<number>;
+  /** Strings that end a row once its text contains one. */
+  stopStrings?: string[];
+}
+
+/** One prompt being continued in a chunk: its tokens so far (prompt + new), and its sampler. */
+interface Row {
+  /** The prompt's index in `prompts` (its result's index). */
+  index: number;
+  ids: number[];
+  done: boolean;
+  /** The row's own random numbers when sampling; undefined when greedy. */
+  rng: SeededRandom | undefined;
+}
+
+/** Each prompt's token ids (text encoded, ids copied); throws on an empty prompt or one longer than the window. */
+function encodePrompts(codec: TextCodec, prompts: readonly (string | number[])[], window: number): number[][] {
+  return prompts.map((p, i) => {
+    const ids = typeof p === "string" ? codec.encode(p) : p.slice();
+    if (ids.length === 0) throw new Error(`generateBatch: prompt ${i} is empty; give at least one token.`);
+    if (ids.length > window) {
+      throw new Error(
+        `generateBatch: prompt ${i} has ${ids.length} tokens but the model's context window is ${window}; shorten it (fewer examples or a shorter text).`,
+      );
+    }
+    return ids;
+  });
+}
+
+/** The rows of the chunk of prompts starting at `start`, each with its own seeded sampler when sampling. */
+function chunkRows(
+  encoded: number[][],
+  start: number,
+  batchSize: number,
+  sampled: boolean,
+  options: BatchGenerateOptions,
+): Row[] {
+  return encoded.slice(start, start + batchSize).map((ids, r) => {
+    const index = start + r;
+    // Seeded by the prompt's index, not its place in the chunk: the batch size cannot change it.
+    const rng = sampled ? new SeededRandom(options.seeds?.[index] ?? `${options.seed ?? 0}:${index}`) : undefined;
+    return { index, ids: ids.slice(), done: false, rng };
+  });
+}
+
+/**
+ * Runs the model for decoding step `step` (the prefill at 0, then one token per row) and returns how to
+ * pick row b's next token: sampled from the row's logits with its own rng, or the argmax.
+ */
+function nextTokenPicker(decoder: Decoder, rows: Row[], step: number, s: BatchSettings): (b: number) => number {
+  // Each row feeds its newest token at its own position; a finished row repeats its last one.
+  const forward = () =>
+    step === 0
+      ? decoder.prefill(rows.map((r) => r.ids))
+      : decoder.step(
+          rows.map((r) => r.ids[r.ids.length - 1]),
+          rows.map((r) => Math.min(r.ids.length, decoder.capacity) - 1),
+        ); // (B, V)
+  if (s.sampled) {
+    // Read outside tf.tidy: tidy walks a returned typed array element by element.
+    const t = tf.tidy(forward);
+    const V = t.shape[1]!;
+    const logits = t.dataSync() as Float32Array; // (B * V)
+    t.dispose();
+    return (b) => pickToken(logits.subarray(b * V, (b + 1) * V), s.pick, rows[b].rng!);
+  }
+  const ids = tf.tidy(() => tf.argMax(forward(), -1).dataSync()); // (B)
+  return (b) => ids[b];
+}
+
+/** Adds `token` to an unfinished row and its result, or ends the row on a stop token or stop string. */
+function acceptToken(row: Row, token: number, result: Generation, codec: TextCodec, s: BatchSettings): void {
+  if (s.stopIds.has(token)) {
+    row.done = true;
+    result.stoppedBy = "eos";
+    return;
+  }
+  row.ids.push(token);
+  result.ids.push(token);
+  if (s.stopStrings?.length) {
+    const text = codec.decode(result.ids);
+    if (s.stopStrings.some((str) => text.includes(str))) {
+      row.done = true;
+      result.stoppedBy = "stop-string";
+    }
+  }
+}
+
+/** Decodes one chunk of rows to the end, writing each row's new tokens and stop reason into `results`. */
+function generateChunk(model: GPT, codec: TextCodec, rows: Row[], results: Generation[], s: BatchSettings): void {
+  // Every row stays in the batch until the chunk ends (a finished row's steps are ignored): the
+  // batch keeps one shape, so one recorded decoding step serves the whole chunk.
+  const longest = Math.max(...rows.map((r) => r.ids.length));
+  const decoder = Decoder.forGeneration(model, longest, s.maxNew);
+  try {
+    for (let step = 0; step < s.maxNew; step++) {
+      for (const r of rows) {
+        if (!r.done && r.ids.length > s.window) {
+          r.done = true;
+          results[r.index].stoppedBy = "context-window";
+        }
+      }
+      if (rows.every((r) => r.done)) break;
+      const pickRow = nextTokenPicker(decoder, rows, step, s);
+      rows.forEach((r, b) => {
+        if (r.done) return; // a finished row draws no random number, as generate() stops drawing
+        acceptToken(r, pickRow(b), results[r.index], codec, s);
+      });
+    }
+  } finally {
+    decoder.dispose();
+  }
+}
+
+/** Sets every result's text: its new tokens decoded, cut before the first stop string it stopped on. */
+function setTexts(results: Generation[], codec: TextCodec, stopStrings: string[] | undefined): void {
+  for (const result of results) {
+    let text = codec.decode(result.ids);
+    if (result.stoppedBy === "stop-string")
+      text = text.slice(0, Math.min(...stopStrings!.map((s) => text.indexOf(s)).filter((i) => i >= 0)));
+    result.text = text;
+  }
+}
+
 /**
  * Continues every prompt (text, or token ids) with up to maxNewTokens tokens, `batchSize` rows per
  * forward pass: logits (B, V) a step, B <= batchSize. Greedy by default (the same tokens as generate()
@@ -84,98 +219,26 @@ export function generateBatch(
   options: BatchGenerateOptions = {},
 ): Generation[] {
   validate(options, prompts.length);
-  const maxNew = options.maxNewTokens ?? 8;
   const batchSize = options.batchSize ?? 32;
-  const sampled = (options.temperature ?? 0) > 0;
-  const pick = { temperature: options.temperature, topK: options.topK, topP: options.topP };
-  const window = model.config.blockSize;
-  const stopIds = new Set(options.stopTokenIds ?? (codec.eosTokenId !== undefined ? [codec.eosTokenId] : []));
-  const encoded = prompts.map((p, i) => {
-    const ids = typeof p === "string" ? codec.encode(p) : p.slice();
-    if (ids.length === 0) throw new Error(`generateBatch: prompt ${i} is empty; give at least one token.`);
-    if (ids.length > window) {
-      throw new Error(
-        `generateBatch: prompt ${i} has ${ids.length} tokens but the model's context window is ${window}; shorten it (fewer examples or a shorter text).`,
-      );
-    }
-    return ids;
-  });
+  const settings: BatchSettings = {
+    maxNew: options.maxNewTokens ?? 8,
+    window: model.config.blockSize,
+    sampled: (options.temperature ?? 0) > 0,
+    pick: { temperature: options.temperature, topK: options.topK, topP: options.topP },
+    stopIds: new Set(options.stopTokenIds ?? (codec.eosTokenId !== undefined ? [codec.eosTokenId] : [])),
+    stopStrings: options.stopStrings,
+  };
+  const encoded = encodePrompts(codec, prompts, settings.window);
   const results: Generation[] = encoded.map((ids) => ({
     ids: [],
     text: "",
     stoppedBy: "max-tokens",
     promptTokens: ids.length,
   }));
-
   for (let start = 0; start < encoded.length; start += batchSize) {
-    const rows = encoded.slice(start, start + batchSize).map((ids, r) => {
-      const index = start + r;
-      // Seeded by the prompt's index, not its place in the chunk: the batch size cannot change it.
-      const rng = sampled ? new SeededRandom(options.seeds?.[index] ?? `${options.seed ?? 0}:${index}`) : undefined;
-      return { index, ids: ids.slice(), done: false, rng };
-    });
-    // Every row stays in the batch until the chunk ends (a finished row's steps are ignored): the
-    // batch keeps one shape, so one recorded decoding step serves the whole chunk.
-    const longest = Math.max(...rows.map((r) => r.ids.length));
-    const decoder = Decoder.forGeneration(model, longest, maxNew);
-    try {
-      for (let step = 0; step < maxNew; step++) {
-        for (const r of rows) {
-          if (!r.done && r.ids.length > window) {
-            r.done = true;
-            results[r.index].stoppedBy = "context-window";
-          }
-        }
-        if (rows.every((r) => r.done)) break;
-        // Each row feeds its newest token at its own position; a finished row repeats its last one.
-        const forward = () =>
-          step === 0
-            ? decoder.prefill(rows.map((r) => r.ids))
-            : decoder.step(
-                rows.map((r) => r.ids[r.ids.length - 1]),
-                rows.map((r) => Math.min(r.ids.length, decoder.capacity) - 1),
-              ); // (B, V)
-        let pickRow: (b: number) => number;
-        if (sampled) {
-          // Read outside tf.tidy: tidy walks a returned typed array element by element.
-          const t = tf.tidy(forward);
-          const V = t.shape[1]!;
-          const logits = t.dataSync() as Float32Array; // (B * V)
-          t.dispose();
-          pickRow = (b) => pickToken(logits.subarray(b * V, (b + 1) * V), pick, rows[b].rng!);
-        } else {
-          const ids = tf.tidy(() => tf.argMax(forward(), -1).dataSync()); // (B)
-          pickRow = (b) => ids[b];
-        }
-        rows.forEach((r, b) => {
-          if (r.done) return; // a finished row draws no random number, as generate() stops drawing
-          const token = pickRow(b);
-          const result = results[r.index];
-          if (stopIds.has(token)) {
-            r.done = true;
-            result.stoppedBy = "eos";
-            return;
-          }
-          r.ids.push(token);
-          result.ids.push(token);
-          if (options.stopStrings?.length) {
-            const text = codec.decode(result.ids);
-            if (options.stopStrings.some((s) => text.includes(s))) {
-              r.done = true;
-              result.stoppedBy = "stop-string";
-            }
-          }
-        });
-      }
-    } finally {
-      decoder.dispose();
-    }
+    const rows = chunkRows(encoded, start, batchSize, settings.sampled, options);
+    generateChunk(model, codec, rows, results, settings);
   }
-  for (const result of results) {
-    let text = codec.decode(result.ids);
-    if (result.stoppedBy === "stop-string")
-      text = text.slice(0, Math.min(...options.stopStrings!.map((s) => text.indexOf(s)).filter((i) => i >= 0)));
-    result.text = text;
-  }
+  setTexts(results, codec, options.stopStrings);
   return results;
 }

@@ -185,14 +185,45 @@ export function validationLoss(model: GPT, windows: Int32Array[], batchSize: num
   return total / windows.length;
 }
 
-/** Runs (or resumes) pre-training; returns the trained model, which the caller disposes. */
-export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
-  const { config: c, tokenizer, onEvent = () => undefined } = args;
-  const modelConfig = gptConfig({ ...c.model, vocabSize: tokenizer.vocabSize });
-  const T = modelConfig.blockSize;
-  const latest = path.join(args.outDir, "latest");
-  const evalSet = fixedWindows(args.validationStream, c.evalWindows, T);
+/** Everything one pretrain() call works with, shared by the steps below. */
+interface PretrainRun {
+  c: PretrainConfig;
+  args: PretrainArgs;
+  onEvent: (e: PretrainEvent) => void;
+  /** Tokens per window: the model's blockSize. */
+  T: number;
+  /** The resumable checkpoint folder, <outDir>/latest. */
+  latest: string;
+  /** Fixed validation windows of T tokens each. */
+  evalSet: Int32Array[];
+  model: GPT;
+  opt: AdamW;
+  gradients: LossGradients;
+  /** The run's state, updated in place as steps run (what is saved with the weights). */
+  state: PretrainState;
+}
 
+/** Where this call's clock starts: tokens per second and elapsed time count from here. */
+interface RunClock {
+  /** state.step when this call began (a resumed run's saved step, else 0). */
+  startStep: number;
+  /** performance.now() when this call's steps began. */
+  t0: number;
+  /** Seconds the run had trained before this call (from its checkpoint). */
+  elapsedBefore: number;
+}
+
+/**
+ * The model, its optimizer and the run's state: restored from <outDir>/latest when there is a run to
+ * resume there (and resuming is on), emitting a resume event; otherwise a fresh model and state.
+ */
+function startOrResume(
+  args: PretrainArgs,
+  modelConfig: GPTConfig,
+  latest: string,
+  onEvent: (e: PretrainEvent) => void,
+): { model: GPT; opt: AdamW; state: PretrainState } {
+  const c = args.config;
   let model: GPT;
   let state: PretrainState = { step: 0, tokensSeen: 0, elapsedSeconds: 0, config: c, history: [], samples: [] };
   const saved =
@@ -221,88 +252,145 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
     restoreOptimizer(opt, latest);
     onEvent({ kind: "resume", step: state.step });
   }
+  return { model, opt, state };
+}
+
+/** Saves the resumable checkpoint (weights, optimizer moments, state, tokenizer) and reports it. */
+function saveRun(run: PretrainRun): void {
+  saveResumable(run.latest, run.model, run.opt, run.state, run.args.tokenizer);
+  run.onEvent({ kind: "checkpoint", step: run.state.step, folder: run.latest });
+}
+
+/**
+ * Measures validation loss on the fixed windows, records it (and perplexity) on the current step's
+ * history entry when there is one, and reports it.
+ */
+function evaluateRun(run: PretrainRun): number {
+  const { state } = run;
+  const loss = validationLoss(run.model, run.evalSet, run.c.batchSize);
+  const last = state.history[state.history.length - 1];
+  if (last && last.step === state.step) {
+    last.validationLoss = loss;
+    last.perplexity = Math.exp(loss);
+  }
+  run.onEvent({ kind: "eval", step: state.step, validationLoss: loss, perplexity: Math.exp(loss) });
+  return loss;
+}
+
+/** Generates a sample for every prompt (seeded by the run's seed and step), records and reports each. */
+function sampleRun(run: PretrainRun): void {
+  const { c, state } = run;
+  for (const prompt of c.samplePrompts) {
+    const g = generate(run.model, run.args.tokenizer, prompt, {
+      maxNewTokens: c.sampleTokens,
+      temperature: 0.8,
+      topK: 40,
+      seed: `${c.seed}/${state.step}`,
+    });
+    state.samples.push({ step: state.step, prompt, text: g.text });
+    run.onEvent({ kind: "sample", step: state.step, prompt, text: g.text });
+  }
+}
+
+/**
+ * One optimizer update for 1-based `step`: the scheduled learning rate, the step's random batch, the
+ * loss and gradients, then AdamW. Throws (after freeing the batch and gradients) on a non-finite loss,
+ * before the update, so the last checkpoint stays good. Leaves run.state unchanged.
+ */
+function trainStep(run: PretrainRun, step: number): { loss: number; learningRate: number; gradNorm: number } {
+  const { c, T } = run;
+  const lr = learningRateAt(step, {
+    warmupSteps: c.warmupSteps,
+    totalSteps: c.steps,
+    learningRate: c.learningRate,
+    minLearningRate: c.minLearningRate,
+  });
+  const { ids, mask } = randomWindows(run.args.trainStream, c.batchSize, T, c.seed, step); // (B, T) each
+  const { loss: value, grads } = run.gradients.compute(ids, mask, { dropoutSeed: step }); // loss: scalar
+  const loss = value.dataSync()[0];
+  if (!Number.isFinite(loss)) {
+    tf.dispose([ids, mask, value, ...grads.values()]);
+    throw new Error(
+      `Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${run.state.step}) is in ${run.latest}. ` +
+        "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.",
+    );
+  }
+  const { gradNorm } = run.opt.apply(grads, lr, c.gradClip);
+  tf.dispose([ids, mask, value, ...grads.values()]);
+  return { loss, learningRate: lr, gradNorm };
+}
+
+/** Advances the state to `step` (tokens seen, elapsed time, history) and reports the step with its speed. */
+function recordStep(
+  run: PretrainRun,
+  clock: RunClock,
+  step: number,
+  update: { loss: number; learningRate: number; gradNorm: number },
+): void {
+  const { c, T, state } = run;
+  const { loss } = update;
+  state.step = step;
+  state.tokensSeen += c.batchSize * T;
+  const elapsed = clock.elapsedBefore + (performance.now() - clock.t0) / 1000;
+  state.elapsedSeconds = elapsed;
+  state.history.push({ step, trainLoss: loss });
+  const rate = ((step - clock.startStep) * c.batchSize * T) / ((performance.now() - clock.t0) / 1000);
+  run.onEvent({
+    kind: "step",
+    step,
+    steps: c.steps,
+    loss,
+    learningRate: update.learningRate,
+    gradNorm: update.gradNorm,
+    tokensPerSecond: rate,
+    elapsedSeconds: elapsed,
+    etaSeconds: ((c.steps - step) * c.batchSize * T) / rate,
+  });
+}
+
+/** After a step: evaluate, sample and save when their intervals (or the last step) come round, in that order. */
+function periodicTasks(run: PretrainRun, step: number): void {
+  const { c } = run;
+  if (step % c.evalEvery === 0 || step === c.steps) evaluateRun(run);
+  if ((c.sampleEvery > 0 && step % c.sampleEvery === 0) || step === c.steps) sampleRun(run);
+  if (step % c.checkpointEvery === 0 || step === c.steps) saveRun(run);
+}
+
+/**
+ * Ends the call: saves steps the periodic checkpoint has not (when stopped early), and takes the final
+ * validation loss from the last step's record, measuring it only when that step was not evaluated.
+ */
+function finishRun(run: PretrainRun, startStep: number): PretrainResult {
+  const { c, state } = run;
+  if (state.step !== startStep && state.step % c.checkpointEvery !== 0 && state.step !== c.steps) saveRun(run);
+  const finalLoss =
+    state.history.length && state.history[state.history.length - 1].validationLoss !== undefined
+      ? state.history[state.history.length - 1].validationLoss!
+      : validationLoss(run.model, run.evalSet, c.batchSize);
+  return { model: run.model, state, validationLoss: finalLoss };
+}
+
+/** Runs (or resumes) pre-training; returns the trained model, which the caller disposes. */
+export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
+  const { config: c, tokenizer, onEvent = () => undefined } = args;
+  const modelConfig = gptConfig({ ...c.model, vocabSize: tokenizer.vocabSize });
+  const T = modelConfig.blockSize;
+  const latest = path.join(args.outDir, "latest");
+  const evalSet = fixedWindows(args.validationStream, c.evalWindows, T);
+  const { model, opt, state } = startOrResume(args, modelConfig, latest, onEvent);
   const gradients = new LossGradients(model);
+  const run: PretrainRun = { c, args, onEvent, T, latest, evalSet, model, opt, gradients, state };
 
-  const save = () => {
-    saveResumable(latest, model, opt, state, tokenizer);
-    onEvent({ kind: "checkpoint", step: state.step, folder: latest });
-  };
-  const evaluate = () => {
-    const loss = validationLoss(model, evalSet, c.batchSize);
-    const last = state.history[state.history.length - 1];
-    if (last && last.step === state.step) {
-      last.validationLoss = loss;
-      last.perplexity = Math.exp(loss);
-    }
-    onEvent({ kind: "eval", step: state.step, validationLoss: loss, perplexity: Math.exp(loss) });
-    return loss;
-  };
-  const sample = () => {
-    for (const prompt of c.samplePrompts) {
-      const g = generate(model, tokenizer, prompt, {
-        maxNewTokens: c.sampleTokens,
-        temperature: 0.8,
-        topK: 40,
-        seed: `${c.seed}/${state.step}`,
-      });
-      state.samples.push({ step: state.step, prompt, text: g.text });
-      onEvent({ kind: "sample", step: state.step, prompt, text: g.text });
-    }
-  };
-
-  const startStep = state.step;
-  const t0 = performance.now();
-  const elapsedBefore = state.elapsedSeconds;
+  const clock: RunClock = { startStep: state.step, t0: performance.now(), elapsedBefore: state.elapsedSeconds };
   try {
     while (state.step < c.steps) {
-      if (args.stopAfterSteps !== undefined && state.step - startStep >= args.stopAfterSteps) break;
+      if (args.stopAfterSteps !== undefined && state.step - clock.startStep >= args.stopAfterSteps) break;
       const step = state.step + 1; // 1-based optimizer step
-      const lr = learningRateAt(step, {
-        warmupSteps: c.warmupSteps,
-        totalSteps: c.steps,
-        learningRate: c.learningRate,
-        minLearningRate: c.minLearningRate,
-      });
-      const { ids, mask } = randomWindows(args.trainStream, c.batchSize, T, c.seed, step);
-      const { loss: value, grads } = gradients.compute(ids, mask, { dropoutSeed: step });
-      const loss = value.dataSync()[0];
-      if (!Number.isFinite(loss)) {
-        tf.dispose([ids, mask, value, ...grads.values()]);
-        throw new Error(
-          `Pre-training stopped at step ${step}: the loss is ${loss}. The last good checkpoint (step ${state.step}) is in ${latest}. ` +
-            "Lower the learning rate or raise warmupSteps, then run again: it resumes from there.",
-        );
-      }
-      const { gradNorm: norm } = opt.apply(grads, lr, c.gradClip);
-      tf.dispose([ids, mask, value, ...grads.values()]);
-      state.step = step;
-      state.tokensSeen += c.batchSize * T;
-      const elapsed = elapsedBefore + (performance.now() - t0) / 1000;
-      state.elapsedSeconds = elapsed;
-      state.history.push({ step, trainLoss: loss });
-      const rate = ((step - startStep) * c.batchSize * T) / ((performance.now() - t0) / 1000);
-      onEvent({
-        kind: "step",
-        step,
-        steps: c.steps,
-        loss,
-        learningRate: lr,
-        gradNorm: norm,
-        tokensPerSecond: rate,
-        elapsedSeconds: elapsed,
-        etaSeconds: ((c.steps - step) * c.batchSize * T) / rate,
-      });
-      if (step % c.evalEvery === 0 || step === c.steps) evaluate();
-      if ((c.sampleEvery > 0 && step % c.sampleEvery === 0) || step === c.steps) sample();
-      if (step % c.checkpointEvery === 0 || step === c.steps) save();
+      recordStep(run, clock, step, trainStep(run, step));
+      periodicTasks(run, step);
       await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
     }
-    if (state.step !== startStep && state.step % c.checkpointEvery !== 0 && state.step !== c.steps) save();
-    const finalLoss =
-      state.history.length && state.history[state.history.length - 1].validationLoss !== undefined
-        ? state.history[state.history.length - 1].validationLoss!
-        : validationLoss(model, evalSet, c.batchSize);
-    return { model, state, validationLoss: finalLoss };
+    return finishRun(run, clock.startStep);
   } catch (err) {
     model.dispose();
     throw err;

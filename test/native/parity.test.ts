@@ -3,7 +3,8 @@
 // addon (built against a newer TensorFlow than tfjs-node ships with) misbehaved in an op, it shows here.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, SeededRandom } from "../../src/index";
+import { initBackend } from "../../src/index";
+import { SeededRandom } from "../../src/runtime/random";
 import { GPT } from "../../src/model/gpt";
 import { gptPreset } from "../../src/model/config";
 import { geluNew, layerNorm } from "../../src/model/layers";

@@ -2,19 +2,15 @@ import assert from "node:assert/strict";
 import {
   LiveCurves,
   barChart,
-  closePngRenderer,
-  figureBundle,
-  figureToText,
   lineChart,
-  liveDisplay,
-  PLOTLY_MIME,
-  setDisplaySink,
   showFigure,
   showTable,
   staticImageStatus,
-  tableBundle,
   type DisplayBundle,
 } from "../../src/index";
+import { closePngRenderer } from "../../src/notebook/png";
+import { figureBundle, liveDisplay, PLOTLY_MIME, setDisplaySink, tableBundle } from "../../src/notebook/display";
+import { figureToText } from "../../src/notebook/figure";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

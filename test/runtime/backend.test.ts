@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { describeBackend, initBackend } from "../../src/index";
+import { initBackend } from "../../src/index";
+import { describeBackend } from "../../src/runtime/backend";
 import { assertClose } from "../support/tolerance";
 
 /** Runs a snippet in a fresh Node process (through tsx) and returns what it printed. */

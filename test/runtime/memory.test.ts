@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { formatBytes, formatMemoryReport, initBackend, memoryReport } from "../../src/index";
+import { formatBytes, formatMemoryReport, initBackend } from "../../src/index";
+import { memoryReport } from "../../src/runtime/memory";
 
 describe("memory report", () => {
   before(async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SeededRandom } from "../../src/index";
+import { SeededRandom } from "../../src/runtime/random";
 
 describe("SeededRandom", () => {
   it("gives the same stream for the same seed and a different one for another seed", () => {

@@ -1,7 +1,8 @@
 // The memory estimate of full fine-tuning (src/train/memory-estimate.ts) counted by hand on a tiny
 // config, GPT-2's sizes, and the lesson's table and sentence made from it (src/lesson/memory-tables.ts).
 import assert from "node:assert/strict";
-import { formatBytes, gptConfig, gptPreset } from "../../src/index";
+import { formatBytes } from "../../src/index";
+import { gptConfig, gptPreset } from "../../src/model/config";
 import { GPT_PRESETS } from "../../src/model/config";
 import { estimateTrainingMemory } from "../../src/train/memory-estimate";
 import {

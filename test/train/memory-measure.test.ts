@@ -3,7 +3,8 @@
 // sequence length, width, heads, layers, vocabulary, a tied or untied head, AdamW or SGD.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { formatBytes, GPT, gptConfig, gptPreset, initBackend } from "../../src/index";
+import { formatBytes, GPT, initBackend } from "../../src/index";
+import { gptConfig, gptPreset } from "../../src/model/config";
 import type { GPTConfig } from "../../src/model/config";
 import { estimateTrainingMemory, type MemoryOptimizer } from "../../src/train/memory-estimate";
 import { measureTrainingMemory } from "../../src/train/memory-measure";

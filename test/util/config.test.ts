@@ -1,9 +1,12 @@
 // One config helper for every config: frozen defaults, unknown keys refused with a suggestion,
 // ranges checked, one error type, and command-line flags derived from the same rules.
 import assert from "node:assert/strict";
+import path from "node:path";
 import { parseFinetuneArgs } from "../../src/cli/finetune";
 import { parsePretrainArgs } from "../../src/cli/pretrain";
 import { DEFAULT_LESSON_HYPERPARAMETERS, lessonHyperparameters } from "../../src/lesson/hyperparameters";
+import { runFolder } from "../../src/lesson/runs";
+import { DEFAULT_FINETUNE_CONFIG } from "../../src/train/finetune-config";
 import { bagOfWordsConfig } from "../../src/eval/bag-of-words";
 import { ConfigError, defineConfig, didYouMean } from "../../src/util/config";
 
@@ -120,6 +123,32 @@ describe("the workbook's configs through the helper", () => {
       (DEFAULT_LESSON_HYPERPARAMETERS.templates as string[]).push("x");
     }, TypeError);
     assert.throws(() => bagOfWordsConfig({ l2: 0 }), ConfigError);
+  });
+
+  it("refuses a maxLength above the base model's window where the hyperparameters are checked", () => {
+    assert.throws(
+      () => lessonHyperparameters({ maxLength: 1000 }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /^ConfigError: Hyperparameters\.maxLength: is 1000, but the base model's context window is 256 tokens; use at most 256\.$/.test(
+          String(err),
+        ),
+    );
+    assert.equal(lessonHyperparameters({ maxLength: 256 }).maxLength, 256);
+    // Another base model (npm run finetune -- --base) brings its own window.
+    assert.equal(lessonHyperparameters({ maxLength: 1000 }, { contextWindow: 1024 }).maxLength, 1000);
+  });
+
+  it("takes its training defaults from FinetuneConfig's, but the two the lesson changes", () => {
+    const differs = Object.keys(DEFAULT_LESSON_HYPERPARAMETERS).filter(
+      (key) =>
+        key in DEFAULT_FINETUNE_CONFIG &&
+        (DEFAULT_LESSON_HYPERPARAMETERS as Record<string, unknown>)[key] !==
+          (DEFAULT_FINETUNE_CONFIG as Record<string, unknown>)[key],
+    );
+    assert.deepEqual(differs.sort(), ["lossWeighting", "maxLength"]);
+    // The fields' order is hashed into a run's folder: a reordering would orphan every saved run.
+    assert.equal(path.basename(runFolder(lessonHyperparameters(), "0123456789abcdef", "/runs")), "finetune-0a3f91bd6b");
   });
 
   it("gives npm run finetune and npm run pretrain their flags from the same rules", () => {
