@@ -21,7 +21,7 @@ import { loadCheckpoint } from "../src/model/checkpoint";
 import { gptPreset } from "../src/model/config";
 import { machineBusySeconds, machineInfo, machineInfoLine, processTreeCpuSeconds } from "../src/runtime/machine";
 import { nextTokenLoss } from "../src/train/loss";
-import { maxAbsDiff } from "../test/support/tolerance";
+import { maxAbsDiff } from "../src/util/max-abs-diff";
 import { CASES, median, timeOurs } from "./training";
 
 const MARKER = "ONEDNN_BENCH ";

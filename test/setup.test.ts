@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/index";
-import { KERNEL_NAME, ROOT, VENV_PYTHON } from "./support/notebooks";
+import { VENV_PYTHON } from "../src/runtime/paths";
+import { KERNEL_NAME, ROOT } from "./support/notebooks";
 import { requireReference } from "./support/reference";
 
 describe("setup", () => {

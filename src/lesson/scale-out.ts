@@ -30,7 +30,7 @@ import type { InstructionExample } from "../prompts/instruction-dataset";
 import { tokenizeExamples, type TokenizedExample } from "../train/sft-batches";
 import { epochBatchesOf } from "../train/training-plan";
 import type { FinetuneConfig } from "../train/finetune-config";
-import { projectPath } from "../runtime/paths";
+import { projectPath, VENV_PYTHON } from "../runtime/paths";
 import { finetuneConfigOf, type LessonHyperparameters } from "./hyperparameters";
 
 /** Format tag of job.json, for scripts that read it. */
@@ -172,8 +172,6 @@ export function exportScaleOutJob(o: ExportScaleOutOptions): ScaleOutJob {
   return job;
 }
 
-/** The project's Python (.venv), where `node kernel/setup.mjs --reference` installs TRL, accelerate and datasets. */
-export const VENV_PYTHON = projectPath(".venv", "bin", "python");
 export const TRL_SCRIPT = projectPath("scale-out", "train_sft.py");
 
 /**

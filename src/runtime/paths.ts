@@ -30,6 +30,9 @@ export function projectPath(...parts: string[]): string {
   return path.join(projectRoot(), ...parts);
 }
 
+/** The Python of the project's virtual environment (.venv): JupyterLab, and the reference libraries. */
+export const VENV_PYTHON = projectPath(".venv", "bin", "python");
+
 /** The version of an installed npm package, or undefined when it is not installed. */
 export function packageVersion(name: string): string | undefined {
   try {

@@ -7,14 +7,13 @@
 // rouge_score (`node kernel/setup.mjs --reference` installs it), the "live" tests rerun the script:
 // the fixture must still be what rouge-score gives, and so must 300 seeded random pairs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { meanRougeL, rougeL, rougeLTokens, type RougePair } from "../../src/eval/rouge";
 import { SeededRandom } from "../../src/runtime/random";
-import { ROOT, VENV_PYTHON } from "../support/notebooks";
-import { requireReference } from "../support/reference";
+import { ROOT } from "../support/notebooks";
+import { requireReference, runReference } from "../support/reference";
 
 const SCRIPT = path.join(ROOT, "test", "eval", "rouge_reference.py");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "rouge", "rouge-l.json");
@@ -70,11 +69,9 @@ function compare(pairs: readonly ReferencePair[]): { wrong: string[]; maxDiff: n
   return { wrong, maxDiff, exact };
 }
 
-/** Runs rouge_reference.py on a pairs file and returns its report. */
-function runReference(file: string): ReferenceReport {
-  const r = spawnSync(VENV_PYTHON, [SCRIPT, file], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `${path.relative(ROOT, SCRIPT)} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout);
+/** Runs rouge_reference.py (rouge-score) on a pairs file and returns its report. */
+function rougeScoreReport(context: Mocha.Context, file: string): ReferenceReport {
+  return JSON.parse(runReference(context, ["rouge_score"], path.relative(ROOT, SCRIPT), [file]));
 }
 
 /** Review-like random pairs: shared words in another order, case, punctuation, accents, emoji, empties. */
@@ -164,7 +161,7 @@ describe("rougeL against rouge-score 0.1.2 (committed fixture)", () => {
   const groups = [...new Set(EXPECTED.pairs.map((p) => p.group ?? "ungrouped"))];
   for (const group of groups) {
     const pairs = EXPECTED.pairs.filter((p) => (p.group ?? "ungrouped") === group);
-    it(`${group} (${pairs.length} ${pairs.length === 1 ? "pair" : "pairs"}): the same tokens, and P, R, F within ${TOLERANCE}`, () => {
+    it(`${group} (${pairs.length} ${pairs.length === 1 ? "pair" : "pairs"}): the same tokens, and P, R, F within ${TOLERANCE}`, function () {
       const { wrong, maxDiff } = compare(pairs);
       assert.equal(wrong.length, 0, `${group}: ${wrong.length} of ${pairs.length} pairs differ:\n${wrong.join("\n")}`);
       assert.ok(maxDiff <= TOLERANCE, `max |diff| ${maxDiff}`);
@@ -191,18 +188,18 @@ describe("rougeL against rouge-score 0.1.2 (live, from .venv)", () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("the committed fixture is what rouge-score gives today", () => {
+  it("the committed fixture is what rouge-score gives today", function () {
     assert.deepEqual(
-      runReference(FIXTURE),
+      rougeScoreReport(this, FIXTURE),
       EXPECTED,
       "rerun test/eval/rouge_reference.py (see its docstring) to update the fixture",
     );
   });
 
-  it(`300 seeded random review-like pairs: the same tokens, and P, R, F within ${TOLERANCE}`, () => {
+  it(`300 seeded random review-like pairs: the same tokens, and P, R, F within ${TOLERANCE}`, function () {
     const file = path.join(dir, "random-pairs.json");
     fs.writeFileSync(file, JSON.stringify(randomPairs(new SeededRandom("rouge-l"), 300)));
-    const live = runReference(file);
+    const live = rougeScoreReport(this, file);
     assert.equal(live.pairs.length, 300);
     const nonTrivial = live.pairs.filter((p) => p.fmeasure > 0 && p.fmeasure < 1).length;
     assert.ok(nonTrivial > 100, `only ${nonTrivial} pairs with 0 < F < 1: the generator should mix more`);

@@ -10,9 +10,7 @@ import { fixedWindows, tokenStream } from "../../src/train/token-stream";
 import { ROOT } from "../support/notebooks";
 import { bitsPerCharacter } from "../../src/train/bits-per-character";
 import { verifyShippedRun } from "../../src/cli/pretrain";
-import { spawnSync } from "node:child_process";
-import { VENV_PYTHON } from "../support/notebooks";
-import { requireReference } from "../support/reference";
+import { runReference } from "../support/reference";
 import { maxAbsDiff } from "../support/tolerance";
 
 const MODEL_DIR = path.join(ROOT, "data", "models", "review-gpt-base");
@@ -57,12 +55,10 @@ describe("the shipped base model", function () {
   });
 
   it("loads in transformers: the same token ids and logits as ours", function () {
-    requireReference(this, ["torch", "transformers"]);
     const text = "Classify this review: The battery died after two days.\nSentiment:";
-    const script = path.join(ROOT, "test", "model", "gpt2_reference.py");
-    const r = spawnSync(VENV_PYTHON, [script, "text", MODEL_DIR, text], { encoding: "utf8", maxBuffer: 256 << 20 });
-    assert.equal(r.status, 0, r.stderr);
-    const theirs = JSON.parse(r.stdout) as { ids: number[]; logits: number[] };
+    const theirs = JSON.parse(
+      runReference(this, ["torch", "transformers"], "test/model/gpt2_reference.py", ["text", MODEL_DIR, text]),
+    ) as { ids: number[]; logits: number[] };
     const tokenizer = BPETokenizer.fromPretrained(MODEL_DIR);
     const ids = tokenizer.encode(text);
     assert.deepEqual(theirs.ids, ids);

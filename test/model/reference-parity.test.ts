@@ -1,7 +1,6 @@
 // The GPT here against Hugging Face transformers' GPT2LMHeadModel on the same checkpoint:
 // logits, loss, gradients and greedy generation (references from test/model/gpt2_reference.py).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,7 +16,8 @@ import { GPT } from "../../src/model/gpt";
 import { gptPreset } from "../../src/model/config";
 import { nextTokenLoss } from "../../src/train/loss";
 import { maxAbsDiff } from "../support/tolerance";
-import { ROOT, VENV_PYTHON } from "../support/notebooks";
+import { ROOT } from "../support/notebooks";
+import { runReference } from "../support/reference";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-gpt2");
 const SCRIPT = path.join(ROOT, "test", "model", "gpt2_reference.py");
@@ -46,10 +46,9 @@ const idsCodec: TextCodec = {
   decode: (ids) => ids.join(" "),
 };
 
-function python(args: string[]): string {
-  const r = spawnSync(VENV_PYTHON, [SCRIPT, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `${SCRIPT} ${args[0]} failed:\n${r.stderr}`);
-  return r.stdout;
+/** Runs gpt2_reference.py (transformers' GPT-2) with these arguments; see test/support/reference.ts. */
+function python(context: Mocha.Context, args: string[]): string {
+  return runReference(context, ["torch", "transformers"], path.relative(ROOT, SCRIPT), args);
 }
 
 /** The reference's labels (-100 = ignored) as a loss mask aligned with the input ids. */
@@ -119,7 +118,7 @@ describe("checkpoints", function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("saves a checkpoint that transformers opens with the same logits", () => {
+  it("saves a checkpoint that transformers opens with the same logits", function () {
     const { model } = loadCheckpoint(FIXTURE);
     const out = path.join(tmp, "saved");
     saveCheckpoint(model, out);
@@ -128,7 +127,7 @@ describe("checkpoints", function () {
       [90, 80, 70, 60, 50, 40],
     ];
     const ours = tf.tidy(() => model.forward(tf.tensor2d(ids, undefined, "int32")).dataSync());
-    const theirs = JSON.parse(python(["logits", out, JSON.stringify(ids)]));
+    const theirs = JSON.parse(python(this, ["logits", out, JSON.stringify(ids)]));
     assert.deepEqual(theirs.shape, [2, 6, 96]);
     assert.ok(maxAbsDiff(ours, theirs.logits) <= 1e-4, `logits differ by ${maxAbsDiff(ours, theirs.logits)}`);
     // Loading what we saved gives back the very same weights.
@@ -138,7 +137,7 @@ describe("checkpoints", function () {
     model.dispose();
   });
 
-  it("saves a model with its tokenizer: transformers tokenizes and predicts the same, and it loads back", () => {
+  it("saves a model with its tokenizer: transformers tokenizes and predicts the same, and it loads back", function () {
     const corpus = [
       "The phone works great and the battery lasts.",
       "Terrible case, it broke after a day.",
@@ -154,7 +153,7 @@ describe("checkpoints", function () {
     saveCheckpoint(model, out, { tokenizer });
     const text = "The battery is great.";
     const ours = tokenizer.encode(text);
-    const theirs = JSON.parse(python(["text", out, text]));
+    const theirs = JSON.parse(python(this, ["text", out, text]));
     assert.deepEqual(theirs.ids, ours);
     const logits = tf.tidy(() => model.forward(tf.tensor2d([ours], undefined, "int32")).dataSync());
     assert.ok(maxAbsDiff(logits, theirs.logits) <= 1e-4);
@@ -231,7 +230,7 @@ describe("checkpoints", function () {
     this.timeout(300_000);
     const fresh = path.join(tmp, "regenerated");
     fs.mkdirSync(fresh);
-    python(["make", fresh]);
+    python(this, ["make", fresh]);
     const a: Reference = JSON.parse(fs.readFileSync(path.join(fresh, "reference.json"), "utf8"));
     // What cannot depend on the CPU must be identical: the seeded initial weights and the token ids.
     assert.ok(

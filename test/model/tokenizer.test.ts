@@ -7,7 +7,6 @@
 // "live" tests re-run test/model/tokenizer_reference.py: the fixture must still be what
 // transformers gives, and transformers must load what save() writes and encode like we do.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,8 +15,8 @@ import { BPETokenizer, byteSymbols, preTokenize } from "../../src/model/tokenize
 import { SeededRandom } from "../../src/runtime/random";
 import { DataFileError } from "../../src/util/data-file-error";
 
-import { ROOT, VENV_PYTHON as PYTHON } from "../support/notebooks";
-import { requireReference } from "../support/reference";
+import { ROOT } from "../support/notebooks";
+import { requireReference, runReference } from "../support/reference";
 const SCRIPT = path.join(ROOT, "test", "model", "tokenizer_reference.py");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "tokenizer");
 const STRINGS_FILE = path.join(FIXTURES, "strings.json");
@@ -56,11 +55,14 @@ function assertSameIds(tok: BPETokenizer, expected: number[][], what: string): v
   );
 }
 
-/** Runs tokenizer_reference.py on the fixture strings with the given tokenizer options. */
-function runReference(args: string[]): ReferenceResult[] {
-  const r = spawnSync(PYTHON, [SCRIPT, STRINGS_FILE, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 << 20 });
-  assert.equal(r.status, 0, `${path.relative(ROOT, SCRIPT)} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout).results;
+/** Runs tokenizer_reference.py (transformers' tokenizers) on the fixture strings with the given tokenizer options. */
+function tokenizerReference(context: Mocha.Context, args: string[]): ReferenceResult[] {
+  return JSON.parse(
+    runReference(context, ["transformers", "tokenizers"], path.relative(ROOT, SCRIPT), [
+      path.relative(ROOT, STRINGS_FILE),
+      ...args,
+    ]),
+  ).results;
 }
 
 /** A random string of `length` code points drawn from several Unicode blocks (never lone surrogates). */
@@ -421,7 +423,7 @@ describe("BPETokenizer against transformers, live (.venv/bin/python)", function 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-tokenizer-live-"));
     gpt2.save(path.join(dir, "gpt2"));
     trainBPE(reviewCorpus(), { vocabSize: 600 }).save(path.join(dir, "trained"));
-    live = runReference([
+    live = tokenizerReference(this, [
       "--gpt2-files",
       GPT2_VOCAB,
       GPT2_MERGES,

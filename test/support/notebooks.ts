@@ -2,9 +2,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { VENV_PYTHON } from "../../src/runtime/paths";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const VENV_PYTHON = path.join(ROOT, ".venv", "bin", "python");
 export const KERNEL_NAME = "instruct-workbook";
 
 // Fine-tuning runs and the lesson summary made by the tests go under test-output/, never into the

@@ -1,16 +1,8 @@
 // Comparing numbers with a tolerance, with messages that say where and by how much they differ.
 import assert from "node:assert/strict";
+import { maxAbsDiff } from "../../src/util/max-abs-diff";
 
-/** Largest |a[i] - b[i]|; the arrays must have the same length. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, `length ${a.length} != ${b.length}`);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= worst)) worst = d; // NaN propagates as the worst difference
-  }
-  return worst;
-}
+export { maxAbsDiff };
 
 /** Asserts every element is within atol + rtol * |expected|, naming the first offender. */
 export function assertClose(

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/index";
 import { AdamW, decaysByDefault, learningRateAt } from "../../src/train/optimizer";
 import { assertClose } from "../support/tolerance";
-import { ROOT, VENV_PYTHON } from "../support/notebooks";
+import { ROOT } from "../support/notebooks";
+import { runReference } from "../support/reference";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "optim", "adamw-reference.json");
 const reference = JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
@@ -51,9 +51,7 @@ describe("AdamW, clipping and the schedule", () => {
 
   it("the reference script still gives the committed numbers", function () {
     this.timeout(60_000);
-    const r = spawnSync(VENV_PYTHON, [path.join(ROOT, "test", "train", "optim_reference.py")], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), reference);
+    assert.deepEqual(JSON.parse(runReference(this, ["torch"], "test/train/optim_reference.py")), reference);
   });
 
   it("saves and restores its state so that training resumes exactly", () => {
