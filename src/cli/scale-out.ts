@@ -180,8 +180,16 @@ async function finetuneWithTrl(out: string, jobFolder: string): Promise<Record<s
   return trlRuns;
 }
 
-/** A model's test accuracy by its written answer and by its most likely answer. */
-function testScores(model: GPT, tokenizer: BPETokenizer, data: LessonData, answers: ReturnType<typeof answerSets>) {
+/** A model's test accuracy, by its written answer and by its most likely answer. */
+type TestScores = { written: AccuracyReport; likely: AccuracyReport };
+
+/** Scores a loaded model on the test split, with the answers every model is held to. */
+function testScores(
+  model: GPT,
+  tokenizer: BPETokenizer,
+  data: LessonData,
+  answers: ReturnType<typeof answerSets>,
+): TestScores {
   return {
     written: evaluateByGeneration(model, tokenizer, data.splits.test, { answers }).report,
     likely: evaluateByLikelihood(model, tokenizer, data.splits.test, { answers }).report,
@@ -189,7 +197,7 @@ function testScores(model: GPT, tokenizer: BPETokenizer, data: LessonData, answe
 }
 
 /** The test scores of a model TRL saved, loaded with the tokenizer saved beside it, as a learner would load it. */
-function savedModelScores(folder: string, data: LessonData, answers: ReturnType<typeof answerSets>) {
+function savedModelScores(folder: string, data: LessonData, answers: ReturnType<typeof answerSets>): TestScores {
   const model = loadCheckpoint(folder).model;
   const result = testScores(model, BPETokenizer.fromPretrained(folder), data, answers);
   model.dispose();

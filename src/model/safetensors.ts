@@ -65,7 +65,9 @@ export function readSafetensors(file: string): {
   if (buf.length < 8) fail("it is shorter than its 8-byte header length");
   const headerLength = Number(buf.readBigUInt64LE(0));
   if (headerLength <= 0 || 8 + headerLength > buf.length)
-    fail(`its header length ${headerLength} does not fit in ${buf.length} bytes`);
+    fail(
+      `its header length ${headerLength} does not fit in ${buf.length} bytes (a file cut short inside its header: copy it again, or rerun the run that wrote it)`,
+    );
   let header: Record<
     string,
     { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
@@ -76,6 +78,18 @@ export function readSafetensors(file: string): {
     return fail(`its JSON header does not parse (${(err as Error).message})`);
   }
   const dataStart = 8 + headerLength;
+  // A copy or a download that stopped early leaves a whole header and too few bytes after it.
+  const dataEnd = Math.max(
+    0,
+    ...Object.entries(header)
+      .filter(([name]) => name !== "__metadata__")
+      .map(([, entry]) => Number((entry as { data_offsets?: [number, number] }).data_offsets?.[1] ?? 0)),
+  );
+  if (dataStart + dataEnd > buf.length)
+    throw new Error(
+      `${file} is cut short: its header describes ${dataEnd.toLocaleString("en-US")} bytes of tensors, but only ` +
+        `${(buf.length - dataStart).toLocaleString("en-US")} follow it. Copy the file again, or rerun the run that wrote it.`,
+    );
   const tensors = new Map<string, NamedTensor>();
   const skipped: string[] = [];
   for (const [name, entry] of Object.entries(header)) {

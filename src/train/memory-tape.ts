@@ -51,14 +51,31 @@ const BYTES = 4; // float32 and int32
 /** outputProjection (layers.ts) computes the head's weight gradient transposed up to this many entries. */
 const TRANSPOSED_HEAD_GRADIENT_MAX = 1 << 21;
 
-/**
- * The step of measureTrainingMemory on TensorFlow.js: tf.variableGrads over nextTokenLoss (dropout off),
- * then one AdamW or SGD update.
- *
- * Notation as in estimateTrainingMemory: N = B T, u = N C, s = B H T T, w = 12 C^2 (a block's
- * matrices), P = blockSize. Values are 4 bytes; the causal mask's one boolean (T, T) tensor 1 byte.
- */
-export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: "adamw" | "sgd"): TfjsStepEstimate {
+/** The sizes the counts are written in (notation as in estimateTrainingMemory). */
+interface Dims {
+  C: number;
+  H: number;
+  V: number;
+  L: number;
+  /** blockSize: rows of the position table. */
+  P: number;
+  T: number;
+  /** B T: positions in the batch. */
+  N: number;
+  /** N C: one (B, T, C) tensor. */
+  u: number;
+  /** B H T T: one (B, H, T, T) tensor. */
+  s: number;
+  /** 12 C^2: a block's matrices. */
+  w: number;
+  /** V C: the token table (or the head). */
+  VC: number;
+  /** N V: the logits. */
+  NV: number;
+}
+
+/** The notation's sizes for a model and a (B, T) batch. */
+function dims(c: GPTConfig, B: number, T: number): Dims {
   const { nEmbd: C, nHead: H, vocabSize: V, nLayer: L, blockSize: P } = c;
   const N = B * T;
   const u = N * C;
@@ -66,7 +83,12 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   const w = 12 * C * C;
   const VC = V * C;
   const NV = N * V;
+  return { C, H, V, L, P, T, N, u, s, w, VC, NV };
+}
 
+/** Values the tape saves in the forward pass: per block, and once for the whole model. */
+function savedValues(d: Dims): { perBlock: number; once: number } {
+  const { C, P, T, N, u, s, w, VC, NV } = d;
   // Saved in the forward pass, per block:
   //   ln_1, ln_2     u + N + C each: x normalized, 1/std (B, T, 1) and the gain (what layerNorm's
   //                  gradient reads)
@@ -78,8 +100,8 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   //                  softmax its output s, probabilities . v both s + u, merging the heads u
   //   GELU           8u: its input and sigmoid(2z), (B, T, 4C) each
   //   residuals      4u: each of the two adds saves both inputs
-  const savedPerBlock = 45 * u + 3 * s + T * T + w + 2 * N + 2 * C + 1;
-  const savedOnce =
+  const perBlock = 45 * u + 3 * s + T * T + w + 2 * N + 2 * C + 1;
+  const once =
     VC +
     N +
     P * C +
@@ -104,7 +126,12 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
     NV +
     4 * N +
     1; // the cross-entropy's customGrad: exps, row sums, (row, target) pairs, shares; and the loss
+  return { perBlock, once };
+}
 
+/** Values of the intermediate tensors' gradients alive at the end of the backward pass: per block, and once. */
+function activationGradientValues(d: Dims): { perBlock: number; once: number } {
+  const { T, C, u, s, NV } = d;
   // One gradient per intermediate tensor, per block:
   //   linears        23u: dy reshaped to rows, dx rows, dx reshaped back, for each of the four
   //   attention      15u + 3s: merging and transposing the heads back 2u, d probabilities s and dv
@@ -115,9 +142,14 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   //                  reused tensors are freed once summed, plus the two sums
   // and once: dlogits (from the loss) and its two reshapes 3 N V, the head's dx u and its reshape
   // u, ln_f's dx u, the embedding sum's two gradients u + T C.
-  const gradsPerBlock = 48 * u + 3 * s;
-  const gradsOnce = 3 * NV + 4 * u + T * C;
+  const perBlock = 48 * u + 3 * s;
+  const once = 3 * NV + 4 * u + T * C;
+  return { perBlock, once };
+}
 
+/** Values the gradient functions compute outside the tape's per-input tidy: per block, and once. */
+function otherBackwardValues(d: Dims, tieEmbeddings: boolean): { perBlock: number; once: number } {
+  const { N, u, s, VC, NV } = d;
   // Computed outside the tape's per-input tidy, so alive to the end:
   //   per block  layerNorm's gradient 8u + 2N each (dy and xhat as rows, dy xhat, dy gain, the
   //              two means and the centring),
@@ -127,24 +159,45 @@ export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: 
   //              that order), and at the peak wte's gather gradient, computed last: dy reshaped u,
   //              ids N, dy transposed u, segment sums VC (their transpose is wte's gradient); with a
   //              tied head, the head's part of wte's gradient VC, not yet added to it; the seed dy 1.
-  const otherPerBlock = 48 * u + s + 4 * N;
+  const perBlock = 48 * u + s + 4 * N;
   const transposedHead = VC <= TRANSPOSED_HEAD_GRADIENT_MAX;
-  const otherOnce =
-    NV + 5 * N + 8 * u + 2 * N + (transposedHead ? VC : 0) + 2 * u + N + VC + (c.tieEmbeddings ? VC : 0) + 1;
+  const once = NV + 5 * N + 8 * u + 2 * N + (transposedHead ? VC : 0) + 2 * u + N + VC + (tieEmbeddings ? VC : 0) + 1;
+  return { perBlock, once };
+}
 
-  const savedBytes = BYTES * (L * savedPerBlock + savedOnce);
-  const activationGradientsBytes = BYTES * (L * gradsPerBlock + gradsOnce);
-  const otherBackwardBytes = BYTES * (L * otherPerBlock + otherOnce);
-  const activationsBytes = savedBytes + activationGradientsBytes + otherBackwardBytes;
-
+/** Bytes of the optimizer update's temporaries, for a model of `parameters` weights. */
+function updateBytesOf(c: GPTConfig, parameters: number, optimizer: "adamw" | "sgd"): number {
+  const { nEmbd: C, nLayer: L } = c;
   // The update (optimizer.ts), all in one tidy. AdamW per matrix value: m 3 ops, v 4, decay 1,
   // sqrt(v) + eps 2, the step 3; per vector value (biases, layer-norm weights, never decayed): the
   // concatenated g, m, v, p 4, 12 ops, m, v, p split back 3; 7 scalars. SGD: g * lr and p - that.
   // The loss, a scalar, is still alive.
-  const parameters = countParameters(c);
   const vectors = L * 13 * C + 2 * C; // biases and layer-norm weights: 13C per block, ln_f 2C
   const matrices = parameters - vectors; // wte, wpe, the blocks' four matrices (and lm_head)
-  const updateBytes = BYTES * (optimizer === "adamw" ? 13 * matrices + 19 * vectors + 7 + 1 : 2 * parameters + 1);
+  return BYTES * (optimizer === "adamw" ? 13 * matrices + 19 * vectors + 7 + 1 : 2 * parameters + 1);
+}
+
+/**
+ * The step of measureTrainingMemory on TensorFlow.js: tf.variableGrads over nextTokenLoss (dropout off),
+ * then one AdamW or SGD update.
+ *
+ * Notation as in estimateTrainingMemory: N = B T, u = N C, s = B H T T, w = 12 C^2 (a block's
+ * matrices), P = blockSize. Values are 4 bytes; the causal mask's one boolean (T, T) tensor 1 byte.
+ */
+export function tfjsStepEstimate(c: GPTConfig, B: number, T: number, optimizer: "adamw" | "sgd"): TfjsStepEstimate {
+  const d = dims(c, B, T);
+  const { L } = d;
+  const saved = savedValues(d);
+  const grads = activationGradientValues(d);
+  const other = otherBackwardValues(d, c.tieEmbeddings);
+
+  const savedBytes = BYTES * (L * saved.perBlock + saved.once);
+  const activationGradientsBytes = BYTES * (L * grads.perBlock + grads.once);
+  const otherBackwardBytes = BYTES * (L * other.perBlock + other.once);
+  const activationsBytes = savedBytes + activationGradientsBytes + otherBackwardBytes;
+
+  const parameters = countParameters(c);
+  const updateBytes = updateBytesOf(c, parameters, optimizer);
 
   const gradientsBytes = BYTES * parameters;
   const stateBytes = BYTES * parameters * (optimizer === "adamw" ? 4 : 2); // weights, gradients (and m, v)

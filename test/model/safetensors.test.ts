@@ -85,4 +85,18 @@ describe("safetensors", () => {
     );
     assert.throws(() => readSafetensors(path.join(dir, "none.safetensors")), /does not exist/);
   });
+
+  it("says a file cut short is cut short, and how to get a whole one", () => {
+    const whole = path.join(dir, "whole.safetensors");
+    writeSafetensors(whole, new Map([["w", { shape: [64], data: new Float32Array(64).fill(1) }]]));
+    const cut = path.join(dir, "cut.safetensors");
+    const bytes = fs.readFileSync(whole);
+    fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    assert.throws(
+      () => readSafetensors(cut),
+      /cut\.safetensors is cut short: its header describes 256 bytes of tensors, but only 156 follow it\. Copy the file again, or rerun the run that wrote it\./,
+    );
+    fs.writeFileSync(cut, bytes.subarray(0, 20));
+    assert.throws(() => readSafetensors(cut), /a file cut short inside its header: copy it again/);
+  });
 });
