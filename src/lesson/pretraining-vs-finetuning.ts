@@ -1,6 +1,6 @@
 // Pre-training and fine-tuning side by side, from measured values: what the shipped base model's
-// pre-training run recorded in its model card (written by `npm run pretrain`), and what the
-// fine-tuning run of this notebook recorded in its state.
+// pre-training run recorded beside its model card (pretraining.json, written by `npm run pretrain --
+// --ship`), and what the fine-tuning run of this notebook recorded in its state.
 //
 //   showTable(pretrainingVsFinetuningRows(readPretrainingFacts(), run.state, { trainExamples: 2296, tasks: 3 }));
 //
@@ -11,7 +11,7 @@ import path from "node:path";
 import type { FinetuneState } from "../train/finetune-state";
 import { BASE_MODEL_DIR } from "./base-model";
 
-/** What the base model's pre-training run measured, as its model card records it. */
+/** What the base model's pre-training run measured, as its folder records it (pretraining.json). */
 export interface PretrainingFacts {
   steps: number;
   /** Windows per step, and tokens per window (the context window). */
@@ -28,8 +28,6 @@ export interface PretrainingFacts {
   sources: string[];
 }
 
-const number = (s: string) => Number(s.replace(/,/g, ""));
-
 /** 6736 -> "1:52:16 (6,736 s)", 61 -> "1:01 (61 s)". */
 function clock(seconds: number): string {
   const s = Math.round(seconds);
@@ -38,37 +36,28 @@ function clock(seconds: number): string {
   return `${h > 0 ? `${h}:${pad(m)}` : m}:${pad(r)} (${s.toLocaleString("en-US")} s)`;
 }
 
-/** "1:52:16" -> 6736 seconds. */
-function seconds(clock: string): number {
-  return clock.split(":").reduce((total, part) => total * 60 + Number(part), 0);
-}
+/** The file beside a base model's card where its pre-training run's facts are kept as data. */
+export const PRETRAINING_FACTS_FILE = "pretraining.json";
 
-/** The pre-training facts from a base model's card (README.md); a card without one of them is an error that names it. */
+/** The pre-training facts a base model's folder records (pretraining.json, written by npm run pretrain -- --ship). */
 export function readPretrainingFacts(folder = BASE_MODEL_DIR): PretrainingFacts {
-  const file = path.join(folder, "README.md");
+  const file = path.join(folder, PRETRAINING_FACTS_FILE);
   if (!fs.existsSync(file))
     throw new Error(
-      `readPretrainingFacts: ${file} is missing; the base model's card (written by npm run pretrain -- --ship) records its pre-training.`,
+      `readPretrainingFacts: ${file} is missing; npm run pretrain -- --ship writes it beside the model card, with what the pre-training run measured.`,
     );
-  const card = fs.readFileSync(file, "utf8");
-  const find = (what: string, pattern: RegExp): RegExpExecArray => {
-    const m = pattern.exec(card);
-    if (!m) throw new Error(`readPretrainingFacts: ${file} does not say ${what} (expected to match ${pattern}).`);
-    return m;
-  };
-  const run = find("the run's steps and batch", /This run: ([\d,]+) steps of (\d+) x (\d+) tokens/);
-  const sources = [...card.matchAll(/^\| ([^|]+?) \(`[^`]+`[^)]*\) \| \d+ \| \d+ \|/gm)].map((m) => m[1].trim());
-  return {
-    steps: number(run[1]),
-    batchSize: number(run[2]),
-    window: number(run[3]),
-    tokensSeen: number(find("the tokens seen", /^\| tokens seen \| ([\d,]+) \|$/m)[1]),
-    trainingSeconds: seconds(find("the training time", /^\| training time \| ([\d:]+) \|$/m)[1]),
-    machine: find("the machine", /^\| machine \| ([^|]+?) \|$/m)[1],
-    corpusCharacters: number(find("the corpus size", /^([\d,]+) characters in all\./m)[1]),
-    learningRate: Number(find("the learning rate", /learning rate ([\d.e-]+) after/)[1]),
-    sources,
-  };
+  const facts = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const numbers = ["steps", "batchSize", "window", "tokensSeen", "trainingSeconds", "corpusCharacters", "learningRate"];
+  const wrong = [
+    ...numbers.filter((key) => typeof facts[key] !== "number"),
+    ...(typeof facts.machine === "string" ? [] : ["machine"]),
+    ...(Array.isArray(facts.sources) ? [] : ["sources"]),
+  ];
+  if (wrong.length)
+    throw new Error(
+      `readPretrainingFacts: ${file} lacks ${wrong.join(", ")} (or has the wrong type); write it again with npm run pretrain -- --ship.`,
+    );
+  return facts as unknown as PretrainingFacts;
 }
 
 /** Rows for showTable: pre-training against this fine-tuning run, aspect by aspect. */

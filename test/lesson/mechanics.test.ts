@@ -98,7 +98,7 @@ describe("the lesson's mechanics, as the notebooks show them", function () {
     assert.ok(Math.abs(meanSurprise - loss) < 5e-3 * loss, `${meanSurprise} vs the loss ${loss}`);
   });
 
-  it("reads the shipped base model's pre-training from its card, and refuses a card without it", () => {
+  it("reads the shipped base model's pre-training from pretraining.json, which agrees with its card, and refuses a folder without it", () => {
     const pre = readPretrainingFacts();
     assert.equal(pre.steps, 5000);
     assert.equal(pre.batchSize, 16);
@@ -131,12 +131,34 @@ describe("the lesson's mechanics, as the notebooks show them", function () {
     assert.equal(row("share of tokens graded")["fine-tuning (this notebook)"], "20.0%");
     assert.match(row("data")["fine-tuning (this notebook)"], /2,296 training examples of 3 tasks/);
 
+    // The card (for people) and pretraining.json (for the notebook) say the same.
+    const card = fs.readFileSync(path.join(BASE_MODEL_DIR, "README.md"), "utf8");
+    const n = (x: number) => x.toLocaleString("en-US");
+    for (const said of [
+      `This run: ${n(pre.steps)} steps of ${pre.batchSize} x ${pre.window} tokens, ${n(pre.tokensSeen)} tokens in all`,
+      `| tokens seen | ${n(pre.tokensSeen)} |`,
+      "| training time | 1:52:16 |",
+      `| machine | ${pre.machine} |`,
+      `${n(pre.corpusCharacters)} characters in all.`,
+      `learning rate ${pre.learningRate} after`,
+      ...pre.sources.map((source) => `| ${source} (`),
+    ])
+      assert.ok(card.includes(said), `the model card does not say "${said}"`);
+
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-card-"));
-    fs.writeFileSync(path.join(folder, "README.md"), "# a model\n\nno training section\n");
-    assert.throws(() => readPretrainingFacts(folder), /does not say the run's steps and batch/);
+    fs.writeFileSync(
+      path.join(folder, "pretraining.json"),
+      JSON.stringify({ ...pre, steps: "5000", machine: undefined }),
+    );
+    assert.throws(
+      () => readPretrainingFacts(folder),
+      /pretraining\.json lacks steps, machine \(or has the wrong type\)/,
+    );
     fs.rmSync(folder, { recursive: true });
-    assert.throws(() => readPretrainingFacts(folder), /README\.md is missing/);
-    assert.ok(fs.existsSync(path.join(BASE_MODEL_DIR, "README.md")));
+    assert.throws(
+      () => readPretrainingFacts(folder),
+      /pretraining\.json is missing; npm run pretrain -- --ship writes it/,
+    );
   });
 
   it("hands notebook 4 the run notebook 3 recorded, and says which", () => {
