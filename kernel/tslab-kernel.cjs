@@ -8,6 +8,11 @@
 // and read data with repository-relative paths such as "data/...". Editing src/ and restarting the
 // kernel picks up the change: tslab compiles the imported TypeScript afresh at each start.
 //
+// Kernel -> Interrupt (SIGINT to the kernel's process group) stops the running cell and nothing
+// else: a training loop stops itself at its next step (src/runtime/interrupt.ts), for which this
+// launcher holds tslab's own interrupt back while such a loop runs, and re-arms Node's SIGINT
+// handler after each cell (see the two functions below for why).
+//
 // The kernel itself runs in a child process whose stderr passes through kernel/tensorflow-log.cjs:
 // TensorFlow's C library writes start-up notices there that no setting silences, and Jupyter would
 // show them in the terminal of `npm start` and `npm run lesson`.
@@ -25,9 +30,56 @@ if (!connectionFile) {
   process.exit(2);
 }
 
+/** The global src/runtime/interrupt.ts sets while a loop that stops itself on an interrupt is running. */
+const WORK_RUNNING = Symbol.for("instruct-workbook.interruptible-work");
+
+/**
+ * Kernel -> Interrupt sends SIGINT. tslab's handler then ends the running cell at once, and a
+ * training loop awaited by that cell would go on in the background. While such a loop runs (it
+ * stops itself at its next step, saves a checkpoint and fails the cell with what to do next), hold
+ * tslab's handler back; at any other time it works as tslab wrote it.
+ */
+function deferTslabInterruptToRunningWork() {
+  for (const listener of process.listeners("SIGINT")) {
+    process.removeListener("SIGINT", listener);
+    process.on("SIGINT", (...args) => {
+      if (globalThis[WORK_RUNNING] !== true) listener(...args);
+    });
+  }
+}
+
+/**
+ * tslab runs each cell with vm.runInThisContext(..., { breakOnSigint: true }), so that an interrupt
+ * can break a cell stuck in a synchronous loop. But Node (20) leaves SIGINT at its default action
+ * (end the process) after such a script when a SIGINT listener was added while it ran: the next
+ * Kernel -> Interrupt then killed the kernel. A cell adds one whenever it starts interruptible work
+ * (src/runtime/interrupt.ts) or a library's signal handling. After each such script, take the
+ * listeners off and put them back, which makes Node install its signal handler again.
+ */
+function rearmSigintAfterEachCell() {
+  const vm = require("node:vm");
+  const runInThisContext = vm.runInThisContext;
+  vm.runInThisContext = function (code, options) {
+    try {
+      return runInThisContext.call(this, code, options);
+    } finally {
+      if (options?.breakOnSigint) {
+        const listeners = process.listeners("SIGINT");
+        process.removeAllListeners("SIGINT");
+        for (const listener of listeners) process.on("SIGINT", listener);
+      }
+    }
+  };
+}
+
 if (process.env.WORKBOOK_KERNEL_PROCESS === "1") {
+  rearmSigintAfterEachCell();
   process.argv = [process.argv[0], "tslab", "kernel", "--config-path", connectionFile];
   require(path.join(root, "node_modules", "tslab", "dist", "main.js")).main();
+  // tslab's main() installs its SIGINT handler synchronously, before any cell runs.
+  if (process.listenerCount("SIGINT") === 0)
+    console.error("[workbook] tslab installed no SIGINT handler: Kernel -> Interrupt may not stop a cell.");
+  deferTslabInterruptToRunningWork();
 } else {
   const { spawnWithTensorFlowLogFiltered } = require("./tensorflow-log.cjs");
   spawnWithTensorFlowLogFiltered(process.execPath, [__filename, connectionFile], {

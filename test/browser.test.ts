@@ -6,7 +6,10 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { chromiumPath } from "../src/notebook/png";
 import { CHROMIUM_FLAGS } from "../src/notebook/png";
-import { KERNEL_NAME, ROOT, notebookPaths } from "./support/notebooks";
+import { KERNEL_NAME, ROOT, TEST_RUNS_DIR, notebookPaths, readNotebook, sourceOf } from "./support/notebooks";
+import { BASE_MODEL_DIR, baseModelFingerprint } from "../src/lesson/base-model";
+import { lessonHyperparameters } from "../src/lesson/hyperparameters";
+import { runFolder } from "../src/lesson/runs";
 import { startJupyterLab, type RunningLab } from "./support/jupyterlab";
 
 const SHOTS = path.join(ROOT, "test-output", "browser");
@@ -70,6 +73,11 @@ async function runAllCells(page: Page, watch?: () => Promise<void>): Promise<voi
     undefined,
     { timeout: 60_000, polling: 100 },
   );
+  await waitUntilDone(page, 20, watch);
+}
+
+/** Waits until the kernel is idle and no cell waits to run ([*]); `watch` is called every half second meanwhile. */
+async function waitUntilDone(page: Page, minutes: number, watch?: () => Promise<void>): Promise<void> {
   const finished = () =>
     page.evaluate(() => {
       const widget = (globalThis as any).jupyterapp.shell.currentWidget;
@@ -79,12 +87,48 @@ async function runAllCells(page: Page, watch?: () => Promise<void>): Promise<voi
         cells.every((c: any) => c.promptNode?.textContent?.trim() !== "[*]:")
       );
     });
-  const deadline = Date.now() + 20 * 60_000;
+  const deadline = Date.now() + minutes * 60_000;
   while (!(await finished())) {
-    assert.ok(Date.now() < deadline, "the notebook did not finish within 20 minutes");
+    assert.ok(Date.now() < deadline, `the notebook did not finish within ${minutes} minutes`);
     await watch?.();
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** The text of every output (streams, errors, text/plain) of the code cell whose source contains `marker`. */
+async function cellOutputText(page: Page, marker: string): Promise<string> {
+  return page.evaluate((marker) => {
+    const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+    const cell = widget.content.widgets.find(
+      (c: any) => c.model.type === "code" && c.model.sharedModel.getSource().includes(marker),
+    );
+    if (!cell) throw new Error(`no cell contains ${marker}`);
+    return cell.model.outputs
+      .toJSON()
+      .map((o: any) =>
+        o.output_type === "stream"
+          ? [o.text].flat().join("")
+          : o.output_type === "error"
+            ? `${o.ename}: ${o.evalue}`
+            : [o.data?.["text/plain"] ?? ""].flat().join(""),
+      )
+      .join("\n");
+  }, marker);
+}
+
+/** Runs code in the notebook's kernel, as a learner's new cell would, and returns what it printed. */
+async function runInKernel(page: Page, code: string): Promise<string> {
+  return page.evaluate(async (code) => {
+    const kernel = (globalThis as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    let printed = "";
+    const future = kernel.requestExecute({ code });
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === "stream") printed += msg.content.text;
+      if (msg.header.msg_type === "error") printed += `${msg.content.ename}: ${msg.content.evalue}`;
+    };
+    await future.done;
+    return printed;
+  }, code);
 }
 
 /** The live charts each notebook draws while a cell runs, and how many points each must end with. */
@@ -310,4 +354,121 @@ describe("JupyterLab in a real browser", function () {
       }
     });
   }
+
+  // Kernel -> Interrupt during notebook 3's training (one epoch, so the test stays short): the cell
+  // stops at a step with a plain message, the kernel and its variables live on, nothing trains in
+  // the background, and running the cell again resumes at that step and finishes.
+  it("interrupting notebook 3's training keeps the kernel and its variables, and the cell resumes where it stopped", async () => {
+    const original = notebookPaths().find((f) => path.basename(f).startsWith("03-"))!;
+    const nb = readNotebook(original);
+    const hpCell = nb.cells.find((c) => sourceOf(c).includes("wb.lessonHyperparameters({"))!;
+    assert.ok(sourceOf(hpCell).includes("epochs: 4,"), 'the hyperparameters cell has no "epochs: 4,"');
+    hpCell.source = sourceOf(hpCell).replace("epochs: 4,", "epochs: 1,");
+    const name = "03-interrupted.ipynb";
+    fs.writeFileSync(path.join(lab.notebookDir, name), JSON.stringify(nb));
+    // The run this notebook makes: trained from scratch here, whatever ran before.
+    const folder = runFolder(lessonHyperparameters({ epochs: 1 }), baseModelFingerprint(BASE_MODEL_DIR), TEST_RUNS_DIR);
+    fs.rmSync(folder, { recursive: true, force: true });
+    const savedStep = () => {
+      const file = path.join(folder, "latest", "state.json");
+      return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { step: number }).step : undefined;
+    };
+    const TRAINING = "wb.ensureFinetuned(";
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${lab.url}/lab/tree/${name}?token=${lab.token}`);
+      await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first().waitFor({ timeout: 120_000 });
+      const kernelId = () =>
+        page.evaluate(
+          () => (globalThis as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id as string,
+        );
+      await page.waitForFunction(
+        () => (globalThis as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === "idle",
+        undefined,
+        { timeout: 120_000 },
+      );
+      const kernelBefore = await kernelId();
+      await page.evaluate(() => void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+      // Interrupt once the run has written its first checkpoint (step 100), as the learner did.
+      const deadline = Date.now() + 10 * 60_000;
+      while (savedStep() === undefined) {
+        assert.ok(Date.now() < deadline, "no checkpoint within 10 minutes of Run All");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await page.evaluate(() => (globalThis as any).jupyterapp.commands.execute("kernelmenu:interrupt"));
+      await waitUntilDone(page, 2);
+
+      const showTrainingCell = () =>
+        page.evaluate((marker) => {
+          const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+          const index = widget.content.widgets.findIndex((c: any) => c.model.sharedModel.getSource().includes(marker));
+          widget.content.activeCellIndex = index;
+          widget.content.widgets[index].node.scrollIntoView();
+        }, TRAINING);
+      await showTrainingCell();
+      await page.screenshot({ path: path.join(SHOTS, "03-interrupted.png"), fullPage: false });
+      const stopped = await cellOutputText(page, TRAINING);
+      const m =
+        /Interrupted: fine-tuning stopped after step (\d+) of 144 \(epoch [\d.]+ of 1\)\. The run so far is saved in (\S+)\. Run the same cell \(or command\) again and it resumes from step \1/.exec(
+          stopped,
+        );
+      assert.ok(m, `the training cell does not say where it stopped and how to go on:\n${stopped}`);
+      const step = Number(m[1]);
+      assert.ok(step >= 100 && step < 144, `stopped at step ${step}`);
+      assert.equal(
+        m[2],
+        path.relative(ROOT, path.join(folder, "latest")),
+        "the checkpoint's path as the learner reads it",
+      );
+      assert.doesNotMatch(stopped, /\n\s+at /, "a stack trace under the message");
+      // Nothing goes on training after the cell has ended: the checkpoint stays at the interrupted step.
+      assert.equal(savedStep(), step);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(savedStep(), step, "training went on after the interrupt");
+      // The same kernel, with every variable the notebook made.
+      assert.equal(await kernelId(), kernelBefore, "the kernel was restarted");
+      assert.equal(
+        (await runInKernel(page, "console.log(hp.epochs, data.splits.train.length > 0, typeof base.model)")).trim(),
+        "1 true object",
+      );
+      assert.doesNotMatch(lab.log(), /restarting kernel/);
+
+      // Run the training cell again, and the cells below it.
+      await page.evaluate((marker) => {
+        const widget = (globalThis as any).jupyterapp.shell.currentWidget;
+        widget.content.activeCellIndex = widget.content.widgets.findIndex((c: any) =>
+          c.model.sharedModel.getSource().includes(marker),
+        );
+        void (globalThis as any).jupyterapp.commands.execute("notebook:run-all-below");
+      }, TRAINING);
+      await page.waitForFunction(
+        () => (globalThis as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === "busy",
+        undefined,
+        { timeout: 60_000, polling: 100 },
+      );
+      await waitUntilDone(page, 10);
+      const resumed = await cellOutputText(page, TRAINING);
+      assert.match(resumed, new RegExp(`Resumed the run saved in \\S+ at step ${step} of 144`));
+      assert.match(resumed, /Trained in \S+: 144 steps, 2 evaluations/);
+      assert.equal(savedStep(), 144);
+      const panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+      const stderr = await panel
+        .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        .allTextContents();
+      assert.deepEqual(stderr, [], `cells wrote to stderr after the resume:\n${stderr.join("\n")}`);
+      assert.equal(await kernelId(), kernelBefore);
+      await showTrainingCell();
+      await page.screenshot({ path: path.join(SHOTS, "03-resumed.png"), fullPage: false });
+    } finally {
+      await page
+        .evaluate(async () => {
+          const app = (globalThis as any).jupyterapp;
+          await app.serviceManager.sessions.shutdownAll();
+          app.shell.closeAll();
+        })
+        .catch(() => undefined);
+      await page.close();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { evaluateTasks, validationSummary } from "../eval/tasks";
 import { loadCheckpoint } from "../model/checkpoint";
 import type { GPT } from "../model/gpt";
 import { finetune } from "../train/finetune";
+import { checkRunFolderFree } from "../train/run-lock";
 import type { FinetuneConfig } from "../train/finetune-config";
 import type { FinetuneEvent, FinetuneState } from "../train/finetune-state";
 import type { Batch } from "../train/sft-batches";
@@ -52,13 +53,16 @@ export async function ensureFinetuned(
   const folder = runFolder(hp, base.fingerprint, options.root);
   if (options.recordAs) recordRun(options.recordAs, hp, folder, options.root);
   const stateFile = path.join(folder, "latest", "state.json");
-  if (!options.fresh && fs.existsSync(stateFile) && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
+  checkRunFolderFree(folder, "fine-tuning"); // before its charts are drawn: a run another process trains is refused
+  if (!options.fresh && fs.existsSync(stateFile)) {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as FinetuneState;
     const finished = state.stoppedEarly || state.epoch >= hp.epochs;
-    if (finished) {
+    if (finished && fs.existsSync(path.join(folder, "best", "model.safetensors"))) {
       replayHistory(state, options.onEvent);
       return { model: loadCheckpoint(path.join(folder, "best")).model, state, folder, reused: true };
     }
+    // An unfinished run resumes below: its charts first show the steps it had made.
+    if (!finished) replayHistory(state, options.onEvent);
   }
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, "hyperparameters.json"), `${JSON.stringify(hp, null, 1)}\n`);

@@ -9,6 +9,7 @@ import { ProgressBar, formatDuration } from "../util/progress-bar";
 import { inNotebook } from "../notebook/display";
 import { LiveCurves } from "../notebook/live-curves";
 import type { FinetuneEvent } from "../train/finetune-state";
+import { shownPath } from "../runtime/paths";
 
 export interface FinetuneProgress {
   onEvent: (e: FinetuneEvent) => void;
@@ -65,7 +66,8 @@ export function finetuneProgress(
   );
   return {
     onEvent: (e) => {
-      if (e.kind === "step") loss.add("train (per batch)", e.epoch, e.loss);
+      if (e.kind === "resume") console.log(resumedSentence(e));
+      else if (e.kind === "step") loss.add("train (per batch)", e.epoch, e.loss);
       else if (e.kind === "eval") {
         loss.add("validation", e.epoch, e.validationLoss);
         scores.add("mean of the tasks (picks the best model)", e.epoch, e.validationScore);
@@ -77,4 +79,12 @@ export function finetuneProgress(
       await scores.finish();
     },
   };
+}
+
+/** What a notebook says when a run continues from its checkpoint instead of starting over. */
+export function resumedSentence(e: Extract<FinetuneEvent, { kind: "resume" }>): string {
+  return (
+    `Resumed the run saved in ${shownPath(e.folder)} at step ${e.step} of ${e.steps}: it had stopped there before it finished ` +
+    "(an interrupt, a restarted kernel). The charts show its steps so far, then go on; the result is the one an uninterrupted run gives."
+  );
 }

@@ -1,8 +1,9 @@
-// A finished run's history, sent again as the events it made while training: a notebook that loads
-// a saved run draws the same live charts as one that has just trained it.
+// A saved run's history, sent again as the events it made while training: a notebook that loads a
+// finished run draws the same live charts as one that has just trained it, and a run that resumes
+// draws the steps it had made before it goes on.
 import type { FinetuneEvent, FinetuneState } from "../train/finetune-state";
 
-/** Sends a finished run's recorded steps and evaluations to onEvent, so its charts draw as if it had just run. */
+/** Sends a saved run's recorded steps and evaluations to onEvent, so its charts draw as if it had just run. */
 export function replayHistory(state: FinetuneState, onEvent?: (e: FinetuneEvent) => void): void {
   if (!onEvent) return;
   const steps = state.history.length;

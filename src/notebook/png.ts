@@ -67,7 +67,12 @@ async function getBrowser(): Promise<Browser> {
     const executablePath = chromiumPath();
     if (!executablePath) throw new Error(`no Chromium found: ${STATIC_IMAGES_HOW_TO}`);
     const { chromium } = await import("playwright-core");
-    browser = chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
+    // handleSIGINT: false. By default Playwright answers SIGINT by closing the browser and then
+    // exiting the whole process with code 130; Jupyter's Kernel -> Interrupt sends SIGINT to the
+    // kernel, so that default killed the kernel a few seconds after every interrupt. An interrupt
+    // stops the work (runtime/interrupt.ts); the browser lives on (Playwright starts it in its own
+    // process group, so the interrupt does not reach it).
+    browser = chromium.launch({ executablePath, args: CHROMIUM_FLAGS, handleSIGINT: false });
     browser.catch(() => {
       browser = undefined;
     });

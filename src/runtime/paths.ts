@@ -30,6 +30,15 @@ export function projectPath(...parts: string[]): string {
   return path.join(projectRoot(), ...parts);
 }
 
+/**
+ * A path as a learner should read it: relative to the working directory (the repository, in a
+ * notebook) when it is inside it, absolute otherwise.
+ */
+export function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === "" ? "." : relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
 /** The Python of the project's virtual environment (.venv): JupyterLab, and the reference libraries. */
 export const VENV_PYTHON = projectPath(".venv", "bin", "python");
 

@@ -30,7 +30,8 @@ export type FinetuneEvent =
     }
   | { kind: "checkpoint"; step: number; folder: string }
   | { kind: "early-stop"; step: number; bestStep: number }
-  | { kind: "resume"; step: number };
+  /** Training resumed from the checkpoint in `folder` (<outDir>/latest), saved after `step`. */
+  | { kind: "resume"; step: number; steps: number; folder: string };
 
 /** One evaluation on the validation split. */
 export interface ValidationRecord {

@@ -31,6 +31,9 @@ import type { FinetuneConfig } from "./finetune-config";
 import { newFinetuneState, type FinetuneEvent, type FinetuneState } from "./finetune-state";
 import { LossGradients } from "./gradients";
 import { nanStopError } from "./nan-stop";
+import { lockRunFolder } from "./run-lock";
+import { InterruptedError, interruptible, stopRequested } from "../runtime/interrupt";
+import { shownPath } from "../runtime/paths";
 import { AdamW, learningRateAt } from "./optimizer";
 import { readResumableRun, readResumableState, restoreOptimizer, saveResumable } from "./resumable";
 import { tokenizeExamples, type Batch, type TokenizedExample } from "./sft-batches";
@@ -79,15 +82,23 @@ export interface FinetuneResult {
 /** Runs (or resumes) fine-tuning; see the header. */
 export async function finetune(args: FinetuneArgs): Promise<FinetuneResult> {
   const inputs = checkedInputs(args);
-  const run = startOrResume(args, inputs);
+  const release = lockRunFolder(args.outDir, "fine-tuning");
+  let run: Run;
   try {
-    return await trainToEnd(args, inputs, run);
+    run = startOrResume(args, inputs);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  try {
+    return await interruptible(() => trainToEnd(args, inputs, run));
   } catch (err) {
     run.model.dispose();
     throw err;
   } finally {
     run.optimizer.dispose();
     run.gradients.dispose();
+    release();
   }
 }
 
@@ -210,7 +221,8 @@ async function trainToEnd(args: FinetuneArgs, inputs: CheckedInputs, run: Run): 
     skipped: plan.skipped,
     resumedAt: state.step,
   });
-  if (run.resumedAt !== undefined) onEvent({ kind: "resume", step: state.step });
+  if (run.resumedAt !== undefined)
+    onEvent({ kind: "resume", step: state.step, steps: plan.totalSteps, folder: run.latest });
   const evaluation: EvaluationContext = { ...inputs.evaluation, onEvent, batchesPerEpoch: plan.batchesPerEpoch };
   const evaluate = () => evaluateAndKeepBest(model, state, evaluation);
   const saveLatest = () => {
@@ -227,6 +239,10 @@ async function trainToEnd(args: FinetuneArgs, inputs: CheckedInputs, run: Run): 
         saveLatest();
         return finish(run, inputs);
       }
+      if (stopRequested()) {
+        saveLatest();
+        throw interruptedAt(state, plan, run.latest);
+      }
       const { endOfEpoch } = takeStep(run, batches, args, inputs, clock);
       const step = state.step;
       const evalNow = c.evalEvery > 0 ? step % c.evalEvery === 0 || step === plan.totalSteps : endOfEpoch;
@@ -241,7 +257,7 @@ async function trainToEnd(args: FinetuneArgs, inputs: CheckedInputs, run: Run): 
       } else if (step % c.checkpointEvery === 0) {
         saveLatest();
       }
-      await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
+      await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint, and an interrupt arrive
       if (endOfEpoch) break;
     }
   }
@@ -310,6 +326,16 @@ function takeStep(
     state.batch = 0;
   }
   return { endOfEpoch };
+}
+
+/** The error of a run stopped by the learner's interrupt, after its checkpoint was saved. */
+function interruptedAt(state: FinetuneState, plan: TrainingPlan, latest: string): InterruptedError {
+  const epochs = state.epoch + state.batch / plan.batchesPerEpoch;
+  return new InterruptedError(
+    `Interrupted: fine-tuning stopped after step ${state.step} of ${plan.totalSteps} (epoch ${epochs.toFixed(2)} of ${state.config.epochs}). ` +
+      `The run so far is saved in ${shownPath(latest)}. Run the same cell (or command) again and it resumes from step ${state.step}, ` +
+      "to the very weights an uninterrupted run reaches; change a hyperparameter first and it is another run, which starts from the base model.",
+  );
 }
 
 /** The result: the best model (loaded from the best folder unless it is the last one, which then goes). */

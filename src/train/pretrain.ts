@@ -13,6 +13,9 @@ import { loadCheckpoint } from "../model/checkpoint";
 import { generate, type TextCodec } from "../model/generate";
 import { GPT } from "../model/gpt";
 import { evaluationLoss, LossGradients } from "./gradients";
+import { lockRunFolder } from "./run-lock";
+import { InterruptedError, interruptible, stopRequested } from "../runtime/interrupt";
+import { shownPath } from "../runtime/paths";
 import { AdamW, learningRateAt } from "./optimizer";
 import { fixedWindows, randomWindows } from "./token-stream";
 import { readResumableRun, restoreOptimizer, saveResumable } from "./resumable";
@@ -377,25 +380,47 @@ export async function pretrain(args: PretrainArgs): Promise<PretrainResult> {
   const T = modelConfig.blockSize;
   const latest = path.join(args.outDir, "latest");
   const evalSet = fixedWindows(args.validationStream, c.evalWindows, T);
-  const { model, opt, state } = startOrResume(args, modelConfig, latest, onEvent);
-  const gradients = new LossGradients(model);
-  const run: PretrainRun = { c, args, onEvent, T, latest, evalSet, model, opt, gradients, state };
-
+  const release = lockRunFolder(args.outDir, "pre-training");
+  let run: PretrainRun;
+  try {
+    const { model, opt, state } = startOrResume(args, modelConfig, latest, onEvent);
+    run = { c, args, onEvent, T, latest, evalSet, model, opt, gradients: new LossGradients(model), state };
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const { model, opt, gradients, state } = run;
   const clock: RunClock = { startStep: state.step, t0: performance.now(), elapsedBefore: state.elapsedSeconds };
   try {
-    while (state.step < c.steps) {
-      if (args.stopAfterSteps !== undefined && state.step - clock.startStep >= args.stopAfterSteps) break;
-      const step = state.step + 1; // 1-based optimizer step
-      recordStep(run, clock, step, trainStep(run, step));
-      periodicTasks(run, step);
-      await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint
-    }
-    return finishRun(run, clock.startStep);
+    return await interruptible(async () => {
+      while (state.step < c.steps) {
+        if (args.stopAfterSteps !== undefined && state.step - clock.startStep >= args.stopAfterSteps) break;
+        if (stopRequested()) throw interruptedAt(run, clock.startStep);
+        const step = state.step + 1; // 1-based optimizer step
+        recordStep(run, clock, step, trainStep(run, step));
+        periodicTasks(run, step);
+        await new Promise((r) => setImmediate(r)); // let a notebook or a terminal repaint, and an interrupt arrive
+      }
+      return finishRun(run, clock.startStep);
+    });
   } catch (err) {
     model.dispose();
     throw err;
   } finally {
     opt.dispose();
     gradients.dispose();
+    release();
   }
+}
+
+/** An interrupt at a step boundary: the run saved where it stands, and the error that says so. */
+function interruptedAt(run: PretrainRun, startStep: number): InterruptedError {
+  if (run.state.step !== startStep) saveRun(run);
+  return new InterruptedError(
+    `Interrupted: pre-training stopped after step ${run.state.step} of ${run.c.steps}. ` +
+      (run.state.step === 0
+        ? "No step had run yet, so there is nothing to resume: run it again to start."
+        : `The run is saved in ${shownPath(run.latest)}; run the same cell (or command) again with the same config and outDir, ` +
+          `and it resumes from step ${run.state.step}, to the very weights an uninterrupted run reaches.`),
+  );
 }

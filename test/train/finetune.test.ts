@@ -19,6 +19,7 @@ import { epochBatches, tokenizeExamples } from "../../src/train/sft-batches";
 import { LossGradients } from "../../src/train/gradients";
 import { readSafetensors } from "../../src/model/safetensors";
 import { maxAbsDiff } from "../support/tolerance";
+import { InterruptedError, requestStop, stopRequested } from "../../src/runtime/interrupt";
 
 const POSITIVE = [
   "Great phone, works well",
@@ -172,6 +173,90 @@ describe("full fine-tuning", function () {
     await assert.rejects(
       finetune({ base, tokenizer, train, validation, config: { ...config, learningRate: 1e-2 }, outDir: out }),
       /holds a fine-tuning run with another config/,
+    );
+  });
+
+  it("stops at a step boundary on an interrupt, saves, says how to go on, and resumes bit for bit", async () => {
+    const whole = await finetune({ base, tokenizer, train, validation, config, outDir: path.join(dir, "whole-2") });
+    const out = path.join(dir, "interrupt");
+    // The learner interrupts while step 6 runs (Kernel -> Interrupt or Ctrl-C call requestStop).
+    let stepsAfterInterrupt = 0;
+    const error = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config,
+      outDir: out,
+      onEvent: (e) => {
+        if (e.kind !== "step") return;
+        if (e.step === 6) requestStop();
+        if (e.step > 6) stepsAfterInterrupt += 1;
+      },
+    }).then(
+      () => assert.fail("the run was not interrupted"),
+      (err: unknown) => err,
+    );
+    assert.ok(error instanceof InterruptedError, String(error));
+    assert.match(
+      error.message,
+      /^Interrupted: fine-tuning stopped after step 6 of 15 \(epoch 1\.20 of 3\)\. The run so far is saved in .*interrupt.latest\. Run the same cell \(or command\) again and it resumes from step 6/,
+    );
+    assert.equal(stepsAfterInterrupt, 0, "a step ran after the interrupt");
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, "latest", "state.json"), "utf8")).step, 6);
+    assert.equal(fs.existsSync(path.join(out, "writer.lock")), false, "the lock outlived the interrupted run");
+    assert.equal(stopRequested(), false, "the interrupt outlived the run it stopped");
+
+    const events: FinetuneEvent[] = [];
+    const resumed = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config,
+      outDir: out,
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(
+      events.find((e) => e.kind === "resume"),
+      { kind: "resume", step: 6, steps: 15, folder: path.join(out, "latest") },
+    );
+    assert.equal(resumed.state.step, 15);
+    assert.deepEqual(
+      resumed.state.history.map((h) => h.trainLoss),
+      whole.state.history.map((h) => h.trainLoss),
+      "the loss history differs from an uninterrupted run's",
+    );
+    for (const [name, v] of whole.model.params)
+      assert.equal(maxAbsDiff(v.dataSync(), resumed.model.param(name).dataSync()), 0, `${name} differs`);
+    assert.deepEqual(resumed.state.best, whole.state.best);
+    whole.model.dispose();
+    resumed.model.dispose();
+  });
+
+  it("refuses a second writer of the same run folder, naming who holds it", async () => {
+    const out = path.join(dir, "two-writers");
+    let second: unknown;
+    const first = await finetune({
+      base,
+      tokenizer,
+      train,
+      validation,
+      config,
+      outDir: out,
+      stopAfterSteps: 3,
+      onEvent: (e) => {
+        // While this run trains, another call tries the same folder.
+        if (e.kind === "step" && e.step === 1 && second === undefined)
+          second = finetune({ base, tokenizer, train, validation, config, outDir: out }).catch((err) => err);
+      },
+    });
+    first.model.dispose();
+    const refused = await second;
+    assert.ok(refused instanceof Error);
+    assert.match(
+      refused.message,
+      /^fine-tuning: .*two-writers is already being trained by this very process.*one writer at a time/,
     );
   });
 
