@@ -116,6 +116,18 @@ async function cellOutputText(page: Page, marker: string): Promise<string> {
   }, marker);
 }
 
+/** Closes the notebook and stops its kernel (also after a failed check), then closes the page. */
+async function closeNotebook(page: Page): Promise<void> {
+  await page
+    .evaluate(async () => {
+      const app = (globalThis as any).jupyterapp;
+      await app.serviceManager.sessions.shutdownAll();
+      app.shell.closeAll();
+    })
+    .catch(() => undefined);
+  await page.close();
+}
+
 /** Runs code in the notebook's kernel, as a learner's new cell would, and returns what it printed. */
 async function runInKernel(page: Page, code: string): Promise<string> {
   return page.evaluate(async (code) => {
@@ -343,14 +355,7 @@ describe("JupyterLab in a real browser", function () {
       } finally {
         // Close the notebook and stop its kernel, so the next one starts alone (and memory is freed),
         // also after a failed check: a kernel left running would slow the next notebook down.
-        await page
-          .evaluate(async () => {
-            const app = (globalThis as any).jupyterapp;
-            await app.serviceManager.sessions.shutdownAll();
-            app.shell.closeAll();
-          })
-          .catch(() => undefined);
-        await page.close();
+        await closeNotebook(page);
       }
     });
   }
@@ -461,14 +466,8 @@ describe("JupyterLab in a real browser", function () {
       await showTrainingCell();
       await page.screenshot({ path: path.join(SHOTS, "03-resumed.png"), fullPage: false });
     } finally {
-      await page
-        .evaluate(async () => {
-          const app = (globalThis as any).jupyterapp;
-          await app.serviceManager.sessions.shutdownAll();
-          app.shell.closeAll();
-        })
-        .catch(() => undefined);
-      await page.close();
+      // The same clean-up as above, so a later test starts with no kernel running.
+      await closeNotebook(page);
     }
   });
 });
