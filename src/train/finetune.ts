@@ -241,7 +241,7 @@ async function trainToEnd(args: FinetuneArgs, inputs: CheckedInputs, run: Run): 
       }
       if (stopRequested()) {
         saveLatest();
-        throw interruptedAt(state, plan, run.latest);
+        throw interruptedAt(state, plan, run.latest, args.resume ?? true);
       }
       const { endOfEpoch } = takeStep(run, batches, args, inputs, clock);
       const step = state.step;
@@ -329,12 +329,15 @@ function takeStep(
 }
 
 /** The error of a run stopped by the learner's interrupt, after its checkpoint was saved. */
-function interruptedAt(state: FinetuneState, plan: TrainingPlan, latest: string): InterruptedError {
+function interruptedAt(state: FinetuneState, plan: TrainingPlan, latest: string, resume: boolean): InterruptedError {
   const epochs = state.epoch + state.batch / plan.batchesPerEpoch;
   return new InterruptedError(
     `Interrupted: fine-tuning stopped after step ${state.step} of ${plan.totalSteps} (epoch ${epochs.toFixed(2)} of ${state.config.epochs}). ` +
-      `The run so far is saved in ${shownPath(latest)}. Run the same cell (or command) again and it resumes from step ${state.step}, ` +
-      "to the very weights an uninterrupted run reaches; change a hyperparameter first and it is another run, which starts from the base model.",
+      `The run so far is saved in ${shownPath(latest)}. ` +
+      (resume
+        ? `Run the same cell (or command) again and it resumes from step ${state.step}, to the very weights an uninterrupted run reaches; ` +
+          "change a hyperparameter first and it is another run, which starts from the base model."
+        : `This call started over (resume: false, or --fresh), and so would the same one again; without it, it resumes from step ${state.step}.`),
   );
 }
 

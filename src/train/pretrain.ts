@@ -420,7 +420,9 @@ function interruptedAt(run: PretrainRun, startStep: number): InterruptedError {
     `Interrupted: pre-training stopped after step ${run.state.step} of ${run.c.steps}. ` +
       (run.state.step === 0
         ? "No step had run yet, so there is nothing to resume: run it again to start."
-        : `The run is saved in ${shownPath(run.latest)}; run the same cell (or command) again with the same config and outDir, ` +
-          `and it resumes from step ${run.state.step}, to the very weights an uninterrupted run reaches.`),
+        : `The run is saved in ${shownPath(run.latest)}. ` +
+          ((run.args.resume ?? true)
+            ? `Run the same cell (or command) again with the same config and outDir, and it resumes from step ${run.state.step}, to the very weights an uninterrupted run reaches.`
+            : `This call started over (resume: false, or --fresh), and so would the same one again; without it, it resumes from step ${run.state.step}.`)),
   );
 }

@@ -71,7 +71,7 @@ describe("an interrupt (SIGINT) during training", function () {
     assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ""}\n${r.stdout}\n${r.stderr}`);
     assert.match(
       r.stdout,
-      /InterruptedError: Interrupted: pre-training stopped after step 3 of 50\. The run is saved in .*latest; run the same cell \(or command\) again/,
+      /InterruptedError: Interrupted: pre-training stopped after step 3 of 50\. The run is saved in .*latest\. Run the same cell \(or command\) again with the same config and outDir, and it resumes from step 3/,
     );
     assert.match(r.stdout, /still running, SIGINT listeners left: 0/);
   });
