@@ -17,6 +17,7 @@ import { projectPath } from "../runtime/paths";
 import { arithmeticSignature, machineInfoLine } from "../runtime/machine";
 import { bitsPerCharacter } from "../train/bits-per-character";
 import { loadPretrainingCorpus } from "../data/pretraining-corpus";
+import type { GPT } from "../model/gpt";
 import { BPETokenizer } from "../model/tokenizer";
 import { trainBPE } from "../model/bpe-train";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint";
@@ -232,20 +233,10 @@ async function verify(): Promise<void> {
   );
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const args = parsePretrainArgs(process.argv.slice(2));
-  await initBackend();
-  if (args.verify) return verify();
-  const config = pretrainConfig(args.overrides);
-  if (args.fresh) fs.rmSync(args.out, { recursive: true, force: true });
-  fs.mkdirSync(args.out, { recursive: true });
-  const { corpus, tokenizer, trainStream, validationStream } = prepareRun(config, args.out, (line) =>
-    console.log(line),
-  );
-
+/** The progress bar and log lines of a pre-training run in a terminal. */
+function terminalProgress(out: string): (e: PretrainEvent) => void {
   const bar = new ProgressBar();
-  const onEvent = (e: PretrainEvent) => {
+  return (e) => {
     if (e.kind === "step") {
       bar.update(e.step, e.steps, {
         loss: e.loss.toFixed(3),
@@ -260,29 +251,21 @@ async function main(): Promise<void> {
     } else if (e.kind === "sample") {
       bar.log(`[pretrain]   "${e.prompt}" -> ${JSON.stringify(e.text)}`);
     } else if (e.kind === "resume") {
-      bar.log(`[pretrain] resuming from step ${e.step} (${path.join(args.out, "latest")})`);
+      bar.log(`[pretrain] resuming from step ${e.step} (${path.join(out, "latest")})`);
     }
   };
-  const trainingStarted = Date.now();
-  const result = await pretrain({ config, tokenizer, trainStream, validationStream, outDir: args.out, onEvent });
-  const trainingWall = (Date.now() - trainingStarted) / 1000;
-  const { state } = result;
-  const last = state.history[state.history.length - 1];
-  const recentTrain =
-    state.history.slice(-50).reduce((s, r) => s + r.trainLoss, 0) / Math.min(50, state.history.length);
-  console.log(
-    `\n[pretrain] done: ${state.step} steps, ${state.tokensSeen.toLocaleString()} tokens in ${formatDuration(state.elapsedSeconds)}; ` +
-      `train loss (last 50 steps) ${recentTrain.toFixed(3)}, validation loss ${result.validationLoss.toFixed(3)} (perplexity ${Math.exp(result.validationLoss).toFixed(1)})`,
-  );
+}
 
-  console.log(`[pretrain] measuring bits per character on the ${corpus.validation.length} held-out documents`);
-  const heldOut: RunFacts["heldOut"] = { model: bitsPerCharacter(result.model, tokenizer, corpus.validation) };
+/** Bits per character of the new model on the held-out documents, and of the model it replaces when git has it. */
+function measureHeldOut(model: GPT, tokenizer: BPETokenizer, documents: string[]): RunFacts["heldOut"] {
+  console.log(`[pretrain] measuring bits per character on the ${documents.length} held-out documents`);
+  const heldOut: RunFacts["heldOut"] = { model: bitsPerCharacter(model, tokenizer, documents) };
   const previousDir = previousBaseModelFolder();
   if (previousDir) {
     const previous = loadCheckpoint(previousDir).model;
     heldOut.previous = {
       name: PREVIOUS_BASE_MODEL.name,
-      result: bitsPerCharacter(previous, BPETokenizer.fromPretrained(previousDir), corpus.validation),
+      result: bitsPerCharacter(previous, BPETokenizer.fromPretrained(previousDir), documents),
     };
     previous.dispose();
     fs.rmSync(previousDir, { recursive: true, force: true });
@@ -295,6 +278,49 @@ async function main(): Promise<void> {
     `[pretrain] bits per character: ${heldOut.model.bitsPerCharacter.toFixed(3)}` +
       (heldOut.previous ? ` (the previous model: ${heldOut.previous.result.bitsPerCharacter.toFixed(3)})` : ""),
   );
+  return heldOut;
+}
+
+/** Replaces the embedded base model (data/models/review-gpt-base) with this one, its card and its facts. */
+function ship(model: GPT, tokenizer: BPETokenizer, facts: RunFacts): void {
+  saveCheckpoint(model, SHIPPED_MODEL_DIR, {
+    overwrite: true,
+    tokenizer,
+    extraFiles: {
+      "README.md": writeModelCard(facts),
+      [PRETRAINING_FACTS_FILE]: pretrainingFactsJson(facts),
+      "training-log.json": `${JSON.stringify(facts.state.history)}\n`,
+    },
+  });
+  console.log(`[pretrain] shipped to ${path.relative(projectPath(), SHIPPED_MODEL_DIR)} with its model card`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const args = parsePretrainArgs(process.argv.slice(2));
+  await initBackend();
+  if (args.verify) return verify();
+  const config = pretrainConfig(args.overrides);
+  if (args.fresh) fs.rmSync(args.out, { recursive: true, force: true });
+  fs.mkdirSync(args.out, { recursive: true });
+  const { corpus, tokenizer, trainStream, validationStream } = prepareRun(config, args.out, (line) =>
+    console.log(line),
+  );
+
+  const onEvent = terminalProgress(args.out);
+  const trainingStarted = Date.now();
+  const result = await pretrain({ config, tokenizer, trainStream, validationStream, outDir: args.out, onEvent });
+  const trainingWall = (Date.now() - trainingStarted) / 1000;
+  const { state } = result;
+  const last = state.history[state.history.length - 1];
+  const recentTrain =
+    state.history.slice(-50).reduce((s, r) => s + r.trainLoss, 0) / Math.min(50, state.history.length);
+  console.log(
+    `\n[pretrain] done: ${state.step} steps, ${state.tokensSeen.toLocaleString()} tokens in ${formatDuration(state.elapsedSeconds)}; ` +
+      `train loss (last 50 steps) ${recentTrain.toFixed(3)}, validation loss ${result.validationLoss.toFixed(3)} (perplexity ${Math.exp(result.validationLoss).toFixed(1)})`,
+  );
+
+  const heldOut = measureHeldOut(result.model, tokenizer, corpus.validation);
 
   const instruction = "Classify this review: The battery died after two days and support never answered.\nSentiment:";
   const zeroShot = generate(result.model, tokenizer, instruction, { maxNewTokens: 12 }).text;
@@ -322,18 +348,7 @@ async function main(): Promise<void> {
     path.join(args.out, "run.json"),
     `${JSON.stringify({ ...facts, corpus: { documents: corpus.documents, removed: corpus.removed, characters: corpus.characters } }, null, 1)}\n`,
   );
-  if (args.ship) {
-    saveCheckpoint(result.model, SHIPPED_MODEL_DIR, {
-      overwrite: true,
-      tokenizer,
-      extraFiles: {
-        "README.md": writeModelCard(facts),
-        [PRETRAINING_FACTS_FILE]: pretrainingFactsJson(facts),
-        "training-log.json": `${JSON.stringify(state.history)}\n`,
-      },
-    });
-    console.log(`[pretrain] shipped to ${path.relative(projectPath(), SHIPPED_MODEL_DIR)} with its model card`);
-  }
+  if (args.ship) ship(result.model, tokenizer, facts);
   result.model.dispose();
 }
 
