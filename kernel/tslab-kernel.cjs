@@ -16,6 +16,7 @@
 // The kernel itself runs in a child process whose stderr passes through kernel/tensorflow-log.cjs:
 // TensorFlow's C library writes start-up notices there that no setting silences, and Jupyter would
 // show them in the terminal of `npm start` and `npm run lesson`.
+const fs = require("node:fs");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
@@ -32,6 +33,8 @@ if (!connectionFile) {
 
 /** The global src/runtime/interrupt.ts sets while a loop that stops itself on an interrupt is running. */
 const WORK_RUNNING = Symbol.for("instruct-workbook.interruptible-work");
+/** The global that holds when the running cell began (ms since 1970), for the same module. */
+const CELL_STARTED = Symbol.for("instruct-workbook.cell-started");
 
 /**
  * Kernel -> Interrupt sends SIGINT. tslab's handler then ends the running cell at once, and a
@@ -60,6 +63,8 @@ function rearmSigintAfterEachCell() {
   const vm = require("node:vm");
   const runInThisContext = vm.runInThisContext;
   vm.runInThisContext = function (code, options) {
+    // When this cell began: an interrupt after it stops the cell's generation (src/runtime/interrupt.ts).
+    if (options?.breakOnSigint) globalThis[CELL_STARTED] = Date.now();
     try {
       return runInThisContext.call(this, code, options);
     } finally {
@@ -82,8 +87,21 @@ if (process.env.WORKBOOK_KERNEL_PROCESS === "1") {
   deferTslabInterruptToRunningWork();
 } else {
   const { spawnWithTensorFlowLogFiltered } = require("./tensorflow-log.cjs");
+  // Generation and scoring are synchronous in the kernel: no signal handler runs there until they
+  // return. This process is idle, so it hears an interrupt at once and writes its time to a file
+  // that those loops read between batches (src/runtime/interrupt.ts, throwIfInterruptedSince).
+  const interruptFile = path.join(root, ".workbook", "interrupts", `kernel-${process.pid}`);
+  process.on("SIGINT", () => {
+    try {
+      fs.mkdirSync(path.dirname(interruptFile), { recursive: true });
+      fs.writeFileSync(interruptFile, String(Date.now()));
+    } catch {
+      /* no room to write: the interrupt still stops training at its next step */
+    }
+  });
+  process.on("exit", () => fs.rmSync(interruptFile, { force: true }));
   spawnWithTensorFlowLogFiltered(process.execPath, [__filename, connectionFile], {
-    env: { ...process.env, WORKBOOK_KERNEL_PROCESS: "1" },
+    env: { ...process.env, WORKBOOK_KERNEL_PROCESS: "1", WORKBOOK_INTERRUPT_FILE: interruptFile },
   }).then(
     (code) => process.exit(code),
     (err) => {

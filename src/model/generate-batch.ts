@@ -21,6 +21,7 @@
 //     maxNewTokens: 60, temperature: 0.8, topP: 0.95, seed: 1, // row i samples with seed "1:i"
 //   });
 import * as tf from "@tensorflow/tfjs";
+import { throwIfInterruptedSince } from "../runtime/interrupt";
 import { SeededRandom } from "../runtime/random";
 import { Decoder } from "./decoder";
 import type { GPT } from "./gpt";
@@ -235,7 +236,10 @@ export function generateBatch(
     stoppedBy: "max-tokens",
     promptTokens: ids.length,
   }));
+  const began = Date.now();
   for (let start = 0; start < encoded.length; start += batchSize) {
+    // Kernel -> Interrupt reaches a synchronous loop only through the launcher's file (runtime/interrupt.ts).
+    throwIfInterruptedSince(began, () => `generation stopped after ${start} of ${encoded.length} prompts`);
     const rows = chunkRows(encoded, start, batchSize, settings.sampled, options);
     generateChunk(model, codec, rows, results, settings);
   }

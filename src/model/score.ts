@@ -5,6 +5,7 @@
 // The highest score is the model's answer. Prompt and choice are tokenized separately and joined,
 // so every choice is scored on the same prompt tokens. All rows of a batch run in one forward pass.
 import * as tf from "@tensorflow/tfjs";
+import { throwIfInterruptedSince } from "../runtime/interrupt";
 import type { GPT } from "./gpt";
 import type { TextCodec } from "./generate";
 
@@ -58,7 +59,9 @@ export function scoreChoicesBatch(
     return { logLikelihoods: [], tokenCounts, best: -1 };
   });
 
+  const began = Date.now();
   for (let b = 0; b < rows.length; b += batchSize) {
+    throwIfInterruptedSince(began, () => `scoring the answer choices stopped after ${b} of ${rows.length} rows`);
     const batch = rows.slice(b, b + batchSize);
     const T = Math.max(...batch.map((r) => r.ids.length));
     const V = model.config.vocabSize;

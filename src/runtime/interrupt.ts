@@ -15,9 +15,18 @@
 // loop's promise running in the background; kernel/tslab-kernel.cjs holds tslab's handler back while
 // `interruptibleWorkRunning()` is true (it reads the same global), so the loop ends the cell itself,
 // with its message, and nothing trains on after the cell has ended.
+//
+// Generation and scoring are synchronous TensorFlow calls: no signal handler runs until they
+// return. In the kernel the launcher's parent process (idle, so it hears the signal at once) writes
+// the interrupt's time to a file (WORKBOOK_INTERRUPT_FILE); those loops read it between batches
+// (`throwIfInterruptedSince`) and stop with an InterruptedError of their own.
+
+import fs from "node:fs";
 
 /** The global the kernel launcher reads (kernel/tslab-kernel.cjs): true while interruptible work runs. */
 const WORK_RUNNING = Symbol.for("instruct-workbook.interruptible-work");
+/** When the running cell began (ms since 1970), set by the kernel launcher before each cell. */
+const CELL_STARTED = Symbol.for("instruct-workbook.cell-started");
 
 /** Work stopped by the learner's interrupt, at a step boundary, with its checkpoint saved. */
 export class InterruptedError extends Error {
@@ -69,4 +78,32 @@ export function stopRequested(): boolean {
 /** True while interruptible work runs (what the kernel launcher checks). */
 export function interruptibleWorkRunning(): boolean {
   return (globalThis as Record<symbol, unknown>)[WORK_RUNNING] === true;
+}
+
+/** The time (ms since 1970) of the kernel's last interrupt, from the launcher's file; -Infinity outside the kernel. */
+function lastInterruptTime(): number {
+  const file = process.env.WORKBOOK_INTERRUPT_FILE;
+  if (!file) return -Infinity;
+  try {
+    return Number(fs.readFileSync(file, "utf8"));
+  } catch {
+    return -Infinity; // no interrupt yet
+  }
+}
+
+/**
+ * For synchronous work (generation, scoring), called between batches: throws an InterruptedError
+ * saying `what()` when the learner interrupted the kernel since `since` (Date.now() when the work
+ * began) or since the running cell began. Inside interruptible work (training) it does nothing:
+ * that loop stops at its own step.
+ */
+export function throwIfInterruptedSince(since: number, what: () => string): void {
+  // In the kernel, an interrupt counts from the start of the running cell (the launcher records it):
+  // one that came while the cell did something else stops the generation that follows, too.
+  const cellStarted = (globalThis as Record<symbol, unknown>)[CELL_STARTED];
+  const from = typeof cellStarted === "number" ? Math.min(since, cellStarted) : since;
+  if (depth > 0 || lastInterruptTime() < from) return;
+  throw new InterruptedError(
+    `Interrupted: ${what()}. What it had computed is dropped (it cannot resume part-way); run the cell again to start it over.`,
+  );
 }

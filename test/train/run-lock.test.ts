@@ -1,11 +1,13 @@
-// One writer per run folder (src/train/run-lock.ts), and a real SIGINT turned into a clean stop
-// (src/runtime/interrupt.ts) in a process of its own, as Ctrl-C or Kernel -> Interrupt sends it.
+// One writer per run folder (src/train/run-lock.ts), a real SIGINT turned into a clean stop
+// (src/runtime/interrupt.ts) in a process of its own, as Ctrl-C or Kernel -> Interrupt sends it,
+// and the kernel's interrupt file that synchronous loops read between batches.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { lockRunFolder } from "../../src/train/run-lock";
+import { InterruptedError, interruptible, throwIfInterruptedSince } from "../../src/runtime/interrupt";
 import { ROOT } from "../support/notebooks";
 
 describe("a run folder's writer lock", () => {
@@ -74,5 +76,36 @@ describe("an interrupt (SIGINT) during training", function () {
       /InterruptedError: Interrupted: pre-training stopped after step 3 of 50\. The run is saved in .*latest\. Run the same cell \(or command\) again with the same config and outDir, and it resumes from step 3/,
     );
     assert.match(r.stdout, /still running, SIGINT listeners left: 0/);
+  });
+});
+
+describe("an interrupt during synchronous work (the kernel's interrupt file)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workbook-interrupt-file-"));
+  const file = path.join(dir, "kernel-1");
+  before(() => {
+    process.env.WORKBOOK_INTERRUPT_FILE = file;
+  });
+  after(() => {
+    delete process.env.WORKBOOK_INTERRUPT_FILE;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("throws once the file holds a time after the work began, and never inside interruptible work", async () => {
+    const began = Date.now();
+    assert.doesNotThrow(() => throwIfInterruptedSince(began, () => "scoring stopped")); // no interrupt yet
+    fs.writeFileSync(file, String(began - 1000));
+    assert.doesNotThrow(() => throwIfInterruptedSince(began, () => "scoring stopped")); // an older one
+    fs.writeFileSync(file, String(began + 1));
+    assert.throws(
+      () => throwIfInterruptedSince(began, () => "scoring stopped after 3 of 9 rows"),
+      (err: unknown) =>
+        err instanceof InterruptedError &&
+        err.message ===
+          "Interrupted: scoring stopped after 3 of 9 rows. What it had computed is dropped (it cannot resume part-way); run the cell again to start it over.",
+    );
+    // Training stops at its own step boundary instead: its evaluations are not cut short.
+    await interruptible(async () => {
+      assert.doesNotThrow(() => throwIfInterruptedSince(began, () => "generation stopped"));
+    });
   });
 });
