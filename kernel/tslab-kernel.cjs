@@ -57,13 +57,13 @@ function deferTslabInterruptToRunningWork() {
  * (end the process) after such a script when a SIGINT listener was added while it ran: the next
  * Kernel -> Interrupt then killed the kernel. A cell adds one whenever it starts interruptible work
  * (src/runtime/interrupt.ts) or a library's signal handling. After each such script, take the
- * listeners off and put them back, which makes Node install its signal handler again.
+ * listeners off and put them back, which makes Node install its signal handler again. Before it,
+ * note when the cell began: an interrupt after that time stops the cell's generation too.
  */
 function rearmSigintAfterEachCell() {
   const vm = require("node:vm");
   const runInThisContext = vm.runInThisContext;
   vm.runInThisContext = function (code, options) {
-    // When this cell began: an interrupt after it stops the cell's generation (src/runtime/interrupt.ts).
     if (options?.breakOnSigint) globalThis[CELL_STARTED] = Date.now();
     try {
       return runInThisContext.call(this, code, options);

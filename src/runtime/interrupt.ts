@@ -13,7 +13,7 @@
 //
 // In the kernel, tslab's own SIGINT handling would end the running cell at once and leave the
 // loop's promise running in the background; kernel/tslab-kernel.cjs holds tslab's handler back while
-// `interruptibleWorkRunning()` is true (it reads the same global), so the loop ends the cell itself,
+// such work runs (it reads the global `interruptible` sets), so the loop ends the cell itself,
 // with its message, and nothing trains on after the cell has ended.
 //
 // Generation and scoring are synchronous TensorFlow calls: no signal handler runs until they
@@ -73,11 +73,6 @@ export async function interruptible<T>(work: () => Promise<T>): Promise<T> {
 /** True once an interrupt arrived during interruptible work: the loop stops at this step boundary. */
 export function stopRequested(): boolean {
   return requested;
-}
-
-/** True while interruptible work runs (what the kernel launcher checks). */
-export function interruptibleWorkRunning(): boolean {
-  return (globalThis as Record<symbol, unknown>)[WORK_RUNNING] === true;
 }
 
 /** The time (ms since 1970) of the kernel's last interrupt, from the launcher's file; -Infinity outside the kernel. */

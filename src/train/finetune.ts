@@ -164,7 +164,8 @@ interface Run {
   gradients: LossGradients;
   state: FinetuneState;
   latest: string;
-  resumedAt?: number;
+  /** True when the run continues from <outDir>/latest. */
+  resumed: boolean;
 }
 
 /** A fresh run from the base model, or the one saved in <outDir>/latest (resume), checked against the config. */
@@ -205,7 +206,7 @@ function startOrResume(args: FinetuneArgs, inputs: CheckedInputs): Run {
   });
   if (saved) restoreOptimizer(optimizer, latest);
   const gradients = new LossGradients(model, names);
-  return { model, optimizer, gradients, state: saved ?? newFinetuneState(c), latest, resumedAt: saved?.step };
+  return { model, optimizer, gradients, state: saved ?? newFinetuneState(c), latest, resumed: saved !== undefined };
 }
 
 /** The loop: epochs of steps, evaluations and checkpoints, until the plan's end, early stopping or stopAfterSteps. */
@@ -221,8 +222,7 @@ async function trainToEnd(args: FinetuneArgs, inputs: CheckedInputs, run: Run): 
     skipped: plan.skipped,
     resumedAt: state.step,
   });
-  if (run.resumedAt !== undefined)
-    onEvent({ kind: "resume", step: state.step, steps: plan.totalSteps, folder: run.latest });
+  if (run.resumed) onEvent({ kind: "resume", step: state.step, steps: plan.totalSteps, folder: run.latest });
   const evaluation: EvaluationContext = { ...inputs.evaluation, onEvent, batchesPerEpoch: plan.batchesPerEpoch };
   const evaluate = () => evaluateAndKeepBest(model, state, evaluation);
   const saveLatest = () => {
